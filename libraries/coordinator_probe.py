@@ -1,0 +1,79 @@
+"""Plan §4 as a probe: runs in the *backend's* interpreter (cwd backend/, PYTHONPATH=.) and prints one JSON object.
+
+It first tries the plan's snippet literally (`async with get_session()`); where the backend's get_session cannot be
+used that way it records the error as a plan deviation and uses `get_async_session`, as the contract says.
+With --other-tenant it also asks for the same run under a different tenant, in the same process.
+Standard library only: it must import nothing the backend's interpreter lacks.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+
+COORDINATOR_MODULE = "app.hoc.cus.hoc_spine.orchestrator.coordinators.run_proof_coordinator"
+
+
+def summarize(result) -> dict:
+    integrity = result.integrity
+    return {
+        "integrity_model": integrity.model,
+        "verification_status": integrity.verification_status,
+        "chain_length": integrity.chain_length,
+        "root_hash": integrity.root_hash,
+        "failure_reason": integrity.failure_reason,
+        "trace_count": len(result.aos_traces),
+        "step_count": len(result.aos_trace_steps),
+        "traces": [{"trace_id": t.trace_id, "run_id": t.run_id, "status": t.status, "step_count": t.step_count}
+                   for t in result.aos_traces],
+        "steps": [{"step_index": s.step_index, "skill_name": s.skill_name, "status": str(s.status)}
+                  for s in result.aos_trace_steps],
+    }
+
+
+async def plan_literal_session_error() -> str | None:
+    """The plan's own `async with get_session()`: None if it works, else the error it raises."""
+    from app.db import get_session
+
+    try:
+        async with get_session():
+            pass
+    except TypeError as exc:
+        return f"TypeError: {exc}"
+    return None
+
+
+async def probe(run_id: str, tenant_id: str, other_tenant: str | None) -> dict:
+    from importlib import import_module
+
+    module = import_module(COORDINATOR_MODULE)
+    coordinator = module.get_run_proof_coordinator()
+    from app import db
+
+    error = await plan_literal_session_error()
+    report: dict = {"plan_literal_session_error": error,
+                    "session_factory": "app.db.get_async_session" if error else "app.db.get_session"}
+    async with (db.get_async_session() if error else db.get_session()) as session:
+        report["proof"] = summarize(await coordinator.get_run_proof(session, tenant_id, run_id))
+        if other_tenant:
+            report["other_tenant"] = summarize(await coordinator.get_run_proof(session, other_tenant, run_id))
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--tenant-id", required=True)
+    parser.add_argument("--other-tenant")
+    args = parser.parse_args()
+    try:
+        report = asyncio.run(probe(args.run_id, args.tenant_id, args.other_tenant))
+    except Exception as exc:  # noqa: BLE001 — the suite reports any crash as one line
+        print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
+        return 1
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""A tiny HTTP server on 127.0.0.1 that answers the stub plan's http_call, so no run needs the internet."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+
+ZEN = b"Keep it logically awesome."
+
+
+class _Zen(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 — the name http.server calls
+        self.server.hits += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(ZEN)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class LocalHttpTarget:
+    def __init__(self) -> None:
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Zen)
+        self._server.hits = 0
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}/zen"
+
+    @property
+    def hits(self) -> int:
+        return self._server.hits
+
+    def start(self) -> "LocalHttpTarget":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "LocalHttpTarget":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,75 @@
+"""Shared fixtures: one throwaway PostgreSQL server per test session, a fresh migrated database per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "libraries"))
+
+from local_http_target import LocalHttpTarget  # noqa: E402
+from throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
+
+REFERENCE_BACKEND = ROOT / "reference" / "backend"
+CLI = "app.hoc.cus.integrations.cus_cli"
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    with ThrowawayPostgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def http_target():
+    with LocalHttpTarget() as target:
+        yield target
+
+
+@pytest.fixture
+def database_url(postgres) -> str:
+    url = postgres.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    migrate(url, REFERENCE_BACKEND)
+    return url
+
+
+@dataclass
+class Backend:
+    """Runs the reference backend's commands the way the plan does: from backend/, with PYTHONPATH=."""
+
+    env: dict[str, str]
+    root: Path = REFERENCE_BACKEND
+    calls: list = field(default_factory=list)
+
+    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, *args], cwd=self.root, env={**self.env, **(env or {})},
+                              capture_output=True, text=True, timeout=timeout)
+
+    def cli(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        return self.run("-m", CLI, *args, **kwargs)
+
+    def create_agent(self) -> str:
+        result = self.cli("create-agent", "--name", "pytest")
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().split(": ", 1)[1]
+
+    def probe(self, run_id: str, tenant_id: str, other_tenant: str | None = None, **kwargs) -> subprocess.CompletedProcess:
+        extra = ["--other-tenant", other_tenant] if other_tenant else []
+        return self.run(str(ROOT / "libraries" / "coordinator_probe.py"), "--run-id", run_id, "--tenant-id", tenant_id,
+                        *extra, **kwargs)
+
+
+@pytest.fixture
+def backend(database_url, http_target, tmp_path) -> Backend:
+    env = {k: v for k, v in os.environ.items() if k not in ("USE_POSTGRES_TRACES", "ENV", "AOS_ENVIRONMENT")}
+    env.update(PYTHONPATH=".", USE_POSTGRES_TRACES="true", DATABASE_URL=database_url,
+               REFERENCE_HTTP_CALL_URL=http_target.url, AOS_TRACE_DB_PATH=str(tmp_path / "traces.db"))
+    return Backend(env)
