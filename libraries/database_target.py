@@ -1,0 +1,101 @@
+"""The target database: DATABASE_URL parsed into connection parameters with the password kept a Secret,
+connection errors explained in one line, and the alembic head read from the backend's migration files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from robot.api.deco import keyword, library
+from robot.api.types import Secret
+
+REVISION = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(.+)$", re.M)
+QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
+URL_HINT = "expected postgresql://user:password@host:port/database"
+
+
+@dataclass
+class DatabaseTarget:
+    host: str
+    port: int
+    database: str
+    user: str | None
+    password: Secret | None
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}/{self.database}"
+
+    def __str__(self) -> str:
+        user = f"{self.user}:***@" if self.password else f"{self.user}@" if self.user else ""
+        return f"postgresql://{user}{self.where}"
+
+
+def parse_database_url(url: str | Secret) -> DatabaseTarget:
+    """Raise ValueError with one line (never containing the password) when the URL is not a PostgreSQL URL."""
+    raw = url.value if isinstance(url, Secret) else url
+    if not raw:
+        raise ValueError(f"DATABASE_URL is empty — {URL_HINT}")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"DATABASE_URL is malformed: scheme '{parts.scheme or '(none)'}' is not postgresql — {URL_HINT}")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise ValueError(f"DATABASE_URL is malformed: the port is not a number — {URL_HINT}") from None
+    host = parts.hostname or parse_qs(parts.query).get("host", [""])[0]
+    database = unquote(parts.path.lstrip("/"))
+    if not host or not database:
+        raise ValueError(f"DATABASE_URL is malformed: it names no {'host' if not host else 'database'} — {URL_HINT}")
+    password = Secret(unquote(parts.password)) if parts.password else None
+    return DatabaseTarget(host, port, database, unquote(parts.username) if parts.username else None, password)
+
+
+def explain_connection_error(error: str, target: DatabaseTarget, connect_timeout: int) -> str:
+    """One line a newcomer can act on, for the usual ways a connection fails."""
+    text = " ".join(str(error).split())
+    where = f"{target.host}:{target.port}"
+    if "Connection refused" in text or "No such file or directory" in text:
+        return f"database {where} refused the connection — is PostgreSQL running? set DATABASE_URL"
+    if "timeout expired" in text or "timed out" in text:
+        return f"database {where} did not answer within {connect_timeout}s — is DATABASE_URL's host and port right?"
+    if "password authentication failed" in text:
+        return f"database {where} rejected the password of user '{target.user}' — check the password in DATABASE_URL"
+    if "does not exist" in text and "database" in text:
+        return f"database '{target.database}' does not exist on {where} — check DATABASE_URL"
+    if "could not translate host name" in text:
+        return f"host '{target.host}' in DATABASE_URL cannot be resolved — check DATABASE_URL"
+    return f"cannot connect to database {target.where}: {text}"
+
+
+def alembic_head(backend_dir: str | Path) -> str:
+    """The single head of backend/alembic/versions: the revision no other revision names as its down_revision."""
+    versions = Path(backend_dir) / "alembic" / "versions"
+    revisions, parents = set(), set()
+    for source in (p.read_text(errors="replace") for p in versions.glob("*.py")):
+        if match := REVISION.search(source):
+            revisions.add(match.group(1))
+            if down := DOWN_REVISION.search(source):
+                parents.update(QUOTED.findall(down.group(1)))
+    heads = sorted(revisions - parents)
+    if len(heads) != 1:
+        raise ValueError(f"{versions} has {len(heads)} alembic heads ({', '.join(heads) or 'no migrations'}), expected 1")
+    return heads[0]
+
+
+@library(scope="GLOBAL")
+class DatabaseTargetLibrary:
+    @keyword
+    def database_target(self, url: Secret | str) -> DatabaseTarget:
+        return parse_database_url(url)
+
+    @keyword
+    def explain_database_error(self, error: str, target: DatabaseTarget, connect_timeout: int) -> str:
+        return explain_connection_error(error, target, connect_timeout)
+
+    @keyword
+    def alembic_head_revision(self, backend_dir: str) -> str:
+        return alembic_head(backend_dir)
