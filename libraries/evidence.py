@@ -44,6 +44,7 @@ class Evidence:
         self.stop_reason: str | None = None
         self.secrets: list[str] = []
         self.written = False
+        self.beyond_plan_detail = ""
 
     # --- masking -------------------------------------------------------------------------------------------
     @keyword
@@ -93,8 +94,10 @@ class Evidence:
         self.target[name] = self.mask(value)
 
     @keyword
-    def record_beyond_plan(self, check: str, status: str, detail: str) -> None:
-        self.beyond_plan[check] = {"status": status, "detail": self.mask(detail)}
+    def record_beyond_plan(self, *detail: str) -> None:
+        """The values a beyond-plan check compared; the listener adds the test's outcome when it ends."""
+        self.beyond_plan_detail = self.mask(" ".join(detail))
+        logger.info(f"beyond the plan: {self.beyond_plan_detail}")
 
     # --- stop on failure ------------------------------------------------------------------------------------
     @keyword
@@ -118,6 +121,10 @@ class Evidence:
                 self.acceptance[tag].append((result.name, result.status, message))
         if result.status == "FAIL" and self.stop_reason is None:
             self.stop_reason = self.mask(f"{result.name}: {message}")
+        if "beyond-plan" in result.tags:
+            detail = message if result.status != "PASS" else self.beyond_plan_detail
+            self.beyond_plan[result.name] = {"status": result.status, "detail": self.mask(detail)}
+        self.beyond_plan_detail = ""
 
     def end_suite(self, data, result) -> None:
         failed = [first_line(t.message) for t in result.all_tests if t.status != "PASS"]

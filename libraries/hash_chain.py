@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from robot.api.deco import keyword, library
+
 STORE_STEP_STATUSES = {"success", "failure", "retry", "skipped"}
 
 
@@ -22,3 +24,11 @@ def root_hash(run_id: str, steps: Iterable[tuple[int, str, str]]) -> str | None:
     for step_index, skill_name, status in ordered:
         digest.update(f"{int(step_index)}:{skill_name}:{coerce_status(status)}".encode())
     return digest.hexdigest()
+
+
+@library(scope="GLOBAL")
+class HashChain:
+    @keyword
+    def root_hash_from_step_rows(self, run_id: str, rows: list) -> str | None:
+        """Rows of (step_index, skill_name, status, ...) as read from aos_trace_steps."""
+        return root_hash(run_id, [(row[0], row[1], row[2]) for row in rows])

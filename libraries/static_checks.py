@@ -49,9 +49,18 @@ def imports_of(tree: ast.Module, name: str) -> list[tuple[str, int]]:
             if isinstance(node, ast.ImportFrom) and any(alias.name == name for alias in node.names)]
 
 
+def local_names(tree: ast.Module, name: str) -> set[str]:
+    """The names a call of `name` can go by: `name` itself and its import aliases, but not `other as name`."""
+    imports = [alias for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names]
+    aliases = {alias.asname for alias in imports if alias.name == name and alias.asname}
+    shadowing = {alias.asname for alias in imports if alias.asname == name and alias.name != name}
+    return ({name} - shadowing) | aliases
+
+
 def call_lines(tree: ast.Module, name: str) -> list[int]:
+    names = local_names(tree, name)
     return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and (
-        (isinstance(node.func, ast.Name) and node.func.id == name)
+        (isinstance(node.func, ast.Name) and node.func.id in names)
         or (isinstance(node.func, ast.Attribute) and node.func.attr == name))]
 
 

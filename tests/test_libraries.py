@@ -56,6 +56,12 @@ class TestStaticChecks:
         with pytest.raises(AssertionError, match="imported from app.worker.runner"):
             checks.source_should_import(path, "RunRunner", "app.hoc.int.worker.runner")
 
+    def test_a_runner_imported_under_the_runners_name_is_not_the_runner(self, tmp_path):
+        path = edited(tmp_path, CUS_CLI, "from app.hoc.int.worker.runner import RunRunner",
+                      "from app.hoc.int.worker.inline import InlineRunner as RunRunner")
+        with pytest.raises(AssertionError, match="never calls RunRunner"):
+            checks.source_should_call(path, "RunRunner")
+
     def test_int_cli_that_creates_runs_fails(self, tmp_path):
         path = edited(tmp_path, INT_CLI, "def demo(quick: bool) -> None:\n",
                       "def demo(quick: bool) -> None:\n    from app.hoc.cus.integrations.cus_cli import run_goal\n"
