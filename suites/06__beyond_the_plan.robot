@@ -1,15 +1,16 @@
 *** Settings ***
-Documentation       Beyond the plan: checks that do not take the backend's word for it. The coordinator's VERIFIED
-...                 compares nothing (it hashes whatever steps it reads), so these recompute and cross-check the
-...                 run's integrity from the Postgres rows. Leave them out with `--exclude beyond-plan`.
+Documentation    Beyond the plan: checks that do not take the backend's word for it. The coordinator's VERIFIED
+...              compares nothing (it hashes whatever steps it reads), so these recompute and cross-check the
+...              run's integrity from the Postgres rows. Leave them out with `--exclude beyond-plan`.
 
-Library             hash_chain.HashChain
-Library             plan_comparison.PlanComparison
-Library             static_checks.StaticChecks
-Resource            ../resources/database.resource
+Library          hash_chain.HashChain
+Library          plan_comparison.PlanComparison
+Library          static_checks.StaticChecks
+Resource         ../resources/database.resource
 
-Test Setup          Depends On    Customer CLI Creates A Run With Explicit Tenant And Origin
-Test Tags           beyond-plan
+Test Setup       Depends On    Customer CLI Creates A Run With Explicit Tenant And Origin
+
+Test Tags        beyond-plan
 
 
 *** Test Cases ***
@@ -24,8 +25,11 @@ Root Hash Recomputed From Postgres Equals The Coordinator's
     Should Be Equal    ${recomputed}    ${PROOF}[root_hash]
     ...    the root hash recomputed from Postgres (${recomputed}) differs from the coordinator's (${PROOF}[root_hash])
     ...    values=False
-    Should Be Equal As Integers    ${{ len($rows) }}    ${PROOF}[chain_length]
-    ...    Postgres has ${{ len($rows) }} steps, the coordinator's chain_length is ${PROOF}[chain_length]    values=False
+    Should Be Equal As Integers
+    ...    ${{ len($rows) }}
+    ...    ${PROOF}[chain_length]
+    ...    Postgres has ${{ len($rows) }} steps, the coordinator's chain_length is ${PROOF}[chain_length]
+    ...    values=False
 
 Executed Steps Follow The Stored Plan
     [Documentation]    The skills and order of the steps in Postgres match the steps of runs.plan_json, and so does
@@ -65,7 +69,11 @@ Every Step Was Written By The Engine
     ${sources}=    Evaluate    sorted({row[3] for row in $rows})
     Record Beyond Plan    step sources ${sources}
     ${parameters}=    Run Query Parameters
-    Check Row Count    ${STEPS_NOT_BY_ENGINE}    ==    0    parameters=${parameters}
+    Check Row Count
+    ...    ${STEPS_NOT_BY_ENGINE}
+    ...    ==
+    ...    0
+    ...    parameters=${parameters}
     ...    assertion_message={value} step rows were not written by the engine (sources ${sources}): the CLI backfilled them
 
 Another Tenant Cannot See The Run's Trace
