@@ -45,7 +45,10 @@ dryrun: setup
 suite: setup
 	$(ROBOT) suites/
 
-test: pytest lint dryrun suite
+mutants: setup
+	$(PYTHON) tests/mutants/matrix.py
+
+test: pytest lint dryrun suite mutants
 
 clean:
 	rm -rf $(VENV) results/*.html results/*.xml results/*.json results/*.md

@@ -58,7 +58,7 @@ The Trace Is Completed, Not Left Running
     ${trace}=    Query    ${TRACE_COMPLETION}    parameters=${parameters}
     Record Beyond Plan    trace status ${trace}[0][0], completed_at set: ${trace}[0][1]
     Check Query Result    ${TRACE_COMPLETION}    ==    completed    parameters=${parameters}
-    ...    assertion_message=the trace of a succeeded run is '{value}', not completed
+    ...    assertion_message=the trace of a succeeded run is {value}, not completed
     Check Query Result    ${TRACE_COMPLETION}    ==    ${True}    col=1    parameters=${parameters}
     ...    assertion_message=the trace has no completed_at
 

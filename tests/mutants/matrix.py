@@ -1,0 +1,208 @@
+"""`make mutants`: run the suite against the healthy reference and every mutant of catalog.toml.
+
+Each run gets a copy of reference/ with the mutant's edits and a fresh database (on one throwaway PostgreSQL),
+migrated by that copy's own alembic. The observed failures are compared with the declared ones: a mutant is
+killed as declared when exactly its declared tests fail and every other test passes or is "not reached".
+Exit status 0 only when every mutant is killed as declared, nothing fails that was not declared, and every
+check of the suite is killed by at least one mutant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "libraries"))
+
+from robot.api import ExecutionResult  # noqa: E402
+
+from throwaway_postgres import ThrowawayPostgres, free_port, migrate  # noqa: E402
+
+CATALOG = Path(__file__).with_name("catalog.toml")
+NOT_REACHED = "not reached"
+RUN_TIMEOUT = 300
+BASE_VARIABLES = {"CLI_TIMEOUT": "60s", "PROBE_TIMEOUT": "60s", "PYTEST_TIMEOUT": "120s"}
+
+
+class StaleMutant(Exception):
+    """The mutant's edit no longer applies to the reference backend."""
+
+
+@dataclass
+class Mutant:
+    name: str
+    defect: str
+    source: str = ""
+    kills: list[str] = field(default_factory=list)
+    edits: list[dict] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    database_revision: str = "head"
+    root: str = "reference"
+
+
+HEALTHY = Mutant(name="healthy", defect="the reference backend as it is")
+
+
+def load_catalog(path: Path = CATALOG) -> list[Mutant]:
+    return [Mutant(**entry) for entry in tomllib.loads(path.read_text())["mutant"]]
+
+
+def apply_edits(mutant: Mutant, base: Path) -> None:
+    for edit in mutant.edits:
+        target = base / edit["file"]
+        if edit["old"] == "":
+            if target.exists():
+                raise StaleMutant(f"{mutant.name}: {edit['file']} already exists")
+            target.write_text(edit["new"])
+            continue
+        text = target.read_text()
+        if text.count(edit["old"]) != 1:
+            raise StaleMutant(f"{mutant.name}: the edit of {edit['file']} matches {text.count(edit['old'])} times, not once")
+        target.write_text(text.replace(edit["old"], edit["new"]))
+
+
+def prepare(mutant: Mutant, workdir: Path) -> tuple[Path, Path]:
+    """A copy of reference/ (and of the suite, for suite mutants) with the mutant's edits applied."""
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache")
+    sut = workdir / "reference"
+    shutil.copytree(ROOT / "reference", sut, ignore=ignore)
+    suite = ROOT
+    if mutant.root == "suite":
+        suite = workdir / "suite"
+        for folder in ("suites", "resources"):
+            shutil.copytree(ROOT / folder, suite / folder, ignore=ignore)
+        (suite / "libraries").symlink_to(ROOT / "libraries")
+    apply_edits(mutant, suite if mutant.root == "suite" else sut)
+    return sut, suite
+
+
+def outcomes_of(output: Path) -> dict[str, tuple[str, str]]:
+    result = ExecutionResult(str(output))
+    return {test.name: (test.status, " ".join(test.message.split())) for test in result.suite.all_tests}
+
+
+@dataclass
+class Run:
+    mutant: Mutant
+    outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str = ""
+
+    @property
+    def failed(self) -> set[str]:
+        return {name for name, (status, _) in self.outcomes.items() if status == "FAIL"}
+
+    @property
+    def missed(self) -> list[str]:
+        return sorted(set(self.mutant.kills) - self.failed)
+
+    @property
+    def false_alarms(self) -> list[str]:
+        """Failures nobody declared, and skips that are not "not reached" (for the healthy run: anything not PASS)."""
+        undeclared = self.failed - set(self.mutant.kills)
+        odd_skips = {name for name, (status, message) in self.outcomes.items()
+                     if status == "SKIP" and (self.mutant is HEALTHY or not message.startswith(NOT_REACHED))}
+        return sorted(undeclared | odd_skips)
+
+    @property
+    def killed(self) -> bool:
+        return not self.error and not self.missed and not self.false_alarms and bool(self.outcomes)
+
+
+def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Path) -> Run:
+    run = Run(mutant)
+    workdir = scratch / f"{index:02d}_{mutant.name}"
+    workdir.mkdir()
+    started = time.monotonic()
+    try:
+        sut, suite = prepare(mutant, workdir)
+        variables = {**BASE_VARIABLES, **mutant.variables}
+        url = variables.pop("DATABASE_URL", "").replace("{closed_port}", str(free_port()))
+        if not url:
+            url = postgres.create_database(f"mutant_{index:02d}")
+            migrate(url, sut / "backend", revision=mutant.database_revision)
+        command = [sys.executable, "-m", "robot", "--outputdir", str(workdir / "results"), "--log", "NONE",
+                   "--report", "NONE", "--console", "none", "-v", f"SUT_ROOT:{sut}",
+                   "-v", f"SQLITE_TRACE_FILE:{workdir / 'traces.db'}"]
+        command += [arg for name, value in variables.items() for arg in ("-v", f"{name}:{value}")]
+        env = {k: v for k, v in os.environ.items() if k != "ROBOT_OPTIONS"} | {"DATABASE_URL": url}
+        subprocess.run(command + [str(suite / "suites")], env=env, capture_output=True, timeout=RUN_TIMEOUT)
+        run.outcomes = outcomes_of(workdir / "results" / "output.xml")
+    except (StaleMutant, RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
+        run.error = str(exc).splitlines()[0]
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def coverage(runs: list[Run], checks: list[str]) -> dict[str, list[str]]:
+    """Every check of the suite, and the mutants that made it fail as declared."""
+    return {check: [r.mutant.name for r in runs if r.mutant is not HEALTHY and check in r.failed
+                    and check in r.mutant.kills] for check in checks}
+
+
+def report(runs: list[Run], cover: dict[str, list[str]], seconds: float, workers: int) -> dict:
+    mutants = [r for r in runs if r.mutant is not HEALTHY]
+    print(f"{'mutant':34} {'verdict':9} {'failed':>6} {'secs':>5}  detail")
+    for r in runs:
+        verdict = "healthy" if r.mutant is HEALTHY and r.killed else "KILLED" if r.killed else "NOT KILLED"
+        if r.mutant is HEALTHY and not r.killed:
+            verdict = "FALSE ALARM"
+        detail = r.error or "; ".join(filter(None, [f"missed: {', '.join(r.missed)}" if r.missed else "",
+                                                      f"false alarms: {', '.join(r.false_alarms)}" if r.false_alarms else ""]))
+        print(f"{r.mutant.name:34} {verdict:9} {len(r.failed):>6} {r.seconds:5.1f}  {detail}")
+    print("\nCoverage: every check of the suite and the mutants that make it fail")
+    for check, killers in cover.items():
+        print(f"  {check:68} {', '.join(killers) if killers else 'NOT COVERED: no mutant makes it fail'}")
+    killed = sum(r.killed for r in mutants)
+    false_alarms = sum(len(r.false_alarms) for r in runs)
+    uncovered = [check for check, killers in cover.items() if not killers]
+    print(f"\ntime: {seconds:.1f}s for {len(runs)} suite runs on {workers} workers "
+          f"({sum(r.seconds for r in runs):.1f}s of runs); uncovered checks: {len(uncovered)}")
+    print(f"mutants: {killed}/{len(mutants)} killed as declared, {false_alarms} false alarms")
+    return {
+        "killed": killed, "total": len(mutants), "false_alarms": false_alarms, "uncovered": uncovered,
+        "seconds": round(seconds, 1), "workers": workers, "coverage": cover,
+        "runs": [{"name": r.mutant.name, "defect": r.mutant.defect, "source": r.mutant.source,
+                  "declared": r.mutant.kills, "missed": r.missed,
+                  "failed": {n: m for n, (s, m) in sorted(r.outcomes.items()) if s == "FAIL"},
+                  "false_alarms": r.false_alarms, "killed": r.killed, "error": r.error,
+                  "seconds": round(r.seconds, 1),
+                  "not_reached": sorted(n for n, (s, m) in r.outcomes.items() if s == "SKIP")} for r in runs],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--only", nargs="*", help="run only these mutants (and the healthy reference)")
+    parser.add_argument("--output", type=Path, default=ROOT / "results" / "mutants.json")
+    args = parser.parse_args()
+    mutants = [m for m in load_catalog() if not args.only or m.name in args.only]
+    started = time.monotonic()
+    with ThrowawayPostgres() as postgres, tempfile.TemporaryDirectory(prefix="runproof-mutants-") as scratch:
+        with ThreadPoolExecutor(max_workers=args.workers) as pool:
+            runs = list(pool.map(lambda item: run_one(item[1], postgres, item[0], Path(scratch)),
+                                 enumerate([HEALTHY, *mutants])))
+    checks = list(runs[0].outcomes)
+    summary = report(runs, coverage(runs, checks), time.monotonic() - started, args.workers)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(summary, indent=2) + "\n")
+    complete = not args.only
+    ok = (summary["killed"] == summary["total"] and summary["false_alarms"] == 0 and runs[0].killed
+          and (not complete or not summary["uncovered"]))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The defect matrix's own judgement: what counts as killed, missed and a false alarm."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "mutants"))
+
+from matrix import HEALTHY, Mutant, Run, StaleMutant, apply_edits, load_catalog, prepare  # noqa: E402
+
+NOT_REACHED = ("SKIP", "not reached: 'Customer CLI Creates A Run With Explicit Tenant And Origin' failed: ...")
+
+
+def run_of(kills: list[str], outcomes: dict) -> Run:
+    return Run(Mutant(name="m", defect="d", kills=kills), outcomes=outcomes)
+
+
+def test_exactly_the_declared_failures_with_the_rest_passed_or_not_reached_is_killed():
+    run = run_of(["A"], {"A": ("FAIL", "x"), "B": ("PASS", ""), "C": NOT_REACHED})
+    assert run.killed and not run.missed and not run.false_alarms
+
+
+def test_a_declared_test_that_passed_or_was_not_reached_is_missed():
+    run = run_of(["A", "B"], {"A": ("FAIL", "x"), "B": NOT_REACHED})
+    assert not run.killed and run.missed == ["B"]
+
+
+def test_an_undeclared_failure_is_a_false_alarm():
+    run = run_of(["A"], {"A": ("FAIL", "x"), "B": ("FAIL", "y")})
+    assert not run.killed and run.false_alarms == ["B"]
+
+
+def test_a_skip_that_is_not_not_reached_is_a_false_alarm():
+    run = run_of(["A"], {"A": ("FAIL", "x"), "B": ("SKIP", "skipped for another reason")})
+    assert run.false_alarms == ["B"]
+
+
+def test_the_healthy_run_must_pass_everything():
+    assert Run(HEALTHY, outcomes={"A": ("PASS", "")}).killed
+    assert Run(HEALTHY, outcomes={"A": NOT_REACHED}).false_alarms == ["A"]
+
+
+def test_a_run_without_results_is_not_killed():
+    assert not run_of(["A"], {}).killed
+
+
+def test_an_edit_that_no_longer_matches_exactly_once_is_stale(tmp_path):
+    (tmp_path / "f.py").write_text("x = 1\nx = 1\n")
+    with pytest.raises(StaleMutant, match="matches 2 times"):
+        apply_edits(Mutant(name="m", defect="d", edits=[{"file": "f.py", "old": "x = 1", "new": "x = 2"}]), tmp_path)
+
+
+@pytest.mark.parametrize("mutant", load_catalog(), ids=lambda m: m.name)
+def test_every_catalogued_edit_still_applies_to_the_reference(mutant, tmp_path):
+    prepare(mutant, tmp_path)
+
+
+def test_the_catalog_has_the_seventeen_defects_of_the_contract_and_more():
+    assert len(load_catalog()) >= 17
+    assert len({m.name for m in load_catalog()}) == len(load_catalog())
