@@ -17,6 +17,12 @@ QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 URL_HINT = "expected postgresql://user:password@host:port/database"
 
 
+class DatabaseUrlError(ValueError):
+    """A DATABASE_URL the suite cannot use; Robot shows its message without the class name."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
 @dataclass
 class DatabaseTarget:
     host: str
@@ -38,18 +44,18 @@ def parse_database_url(url: str | Secret) -> DatabaseTarget:
     """Raise ValueError with one line (never containing the password) when the URL is not a PostgreSQL URL."""
     raw = url.value if isinstance(url, Secret) else url
     if not raw:
-        raise ValueError(f"DATABASE_URL is empty — {URL_HINT}")
+        raise DatabaseUrlError(f"DATABASE_URL is empty — {URL_HINT}")
     parts = urlsplit(raw)
     if parts.scheme not in ("postgresql", "postgres"):
-        raise ValueError(f"DATABASE_URL is malformed: scheme '{parts.scheme or '(none)'}' is not postgresql — {URL_HINT}")
+        raise DatabaseUrlError(f"DATABASE_URL is malformed: scheme '{parts.scheme or '(none)'}' is not postgresql — {URL_HINT}")
     try:
         port = parts.port or 5432
     except ValueError:
-        raise ValueError(f"DATABASE_URL is malformed: the port is not a number — {URL_HINT}") from None
+        raise DatabaseUrlError(f"DATABASE_URL is malformed: the port is not a number — {URL_HINT}") from None
     host = parts.hostname or parse_qs(parts.query).get("host", [""])[0]
     database = unquote(parts.path.lstrip("/"))
     if not host or not database:
-        raise ValueError(f"DATABASE_URL is malformed: it names no {'host' if not host else 'database'} — {URL_HINT}")
+        raise DatabaseUrlError(f"DATABASE_URL is malformed: it names no {'host' if not host else 'database'} — {URL_HINT}")
     password = Secret(unquote(parts.password)) if parts.password else None
     return DatabaseTarget(host, port, database, unquote(parts.username) if parts.username else None, password)
 
@@ -82,8 +88,15 @@ def alembic_head(backend_dir: str | Path) -> str:
                 parents.update(QUOTED.findall(down.group(1)))
     heads = sorted(revisions - parents)
     if len(heads) != 1:
-        raise ValueError(f"{versions} has {len(heads)} alembic heads ({', '.join(heads) or 'no migrations'}), expected 1")
+        raise DatabaseUrlError(f"{versions} has {len(heads)} alembic heads ({', '.join(heads) or 'no migrations'}), expected 1")
     return heads[0]
+
+
+def secrets_in(url: str | Secret) -> list[str]:
+    """The whole URL and anything that looks like its password, found even when the URL is malformed."""
+    raw = url.value if isinstance(url, Secret) else url
+    found = re.findall(r"://[^:/@]*:([^@]+)@", raw or "")
+    return [value for value in (raw, *found, *(unquote(f) for f in found)) if value]
 
 
 @library(scope="GLOBAL")
@@ -91,6 +104,10 @@ class DatabaseTargetLibrary:
     @keyword
     def database_target(self, url: Secret | str) -> DatabaseTarget:
         return parse_database_url(url)
+
+    @keyword
+    def secrets_in_database_url(self, url: Secret | str) -> list[Secret]:
+        return [Secret(value) for value in secrets_in(url)]
 
     @keyword
     def explain_database_error(self, error: str, target: DatabaseTarget, connect_timeout: int) -> str:

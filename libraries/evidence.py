@@ -116,12 +116,12 @@ class Evidence:
         message = first_line(result.message)
         self.outcomes[result.name] = (result.status, message)
         self.tests.append({"name": result.name, "status": result.status, "message": self.mask(message)})
-        for tag in result.tags:
-            if tag in self.acceptance:
-                self.acceptance[tag].append((result.name, result.status, message))
+        for tag in result.tags:  # Robot tags are case-insensitive
+            if tag.upper() in self.acceptance:
+                self.acceptance[tag.upper()].append((result.name, result.status, message))
         if result.status == "FAIL" and self.stop_reason is None:
             self.stop_reason = self.mask(f"{result.name}: {message}")
-        if "beyond-plan" in result.tags:
+        if result.tags.match("beyond-plan"):
             detail = message if result.status != "PASS" else self.beyond_plan_detail
             self.beyond_plan[result.name] = {"status": result.status, "detail": self.mask(detail)}
         self.beyond_plan_detail = ""

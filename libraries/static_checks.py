@@ -70,6 +70,9 @@ class StaticChecks:
     def log_plan_search(self, path: str, pattern: str) -> list[str]:
         """The plan's `rg -n "<pattern>" <file>`, as file:line:text evidence."""
         regex = re.compile(pattern)
+        if not path or not Path(path).is_file():
+            logger.info(f"rg -n \"{pattern}\": the file '{path}' does not exist")
+            return []
         lines = Path(path).read_text().splitlines()
         matches = [f"{Path(path).name}:{n}:{text}" for n, text in enumerate(lines, 1) if regex.search(text)]
         logger.info(f"rg -n \"{pattern}\" {path}\n" + ("\n".join(matches) or "(no match)"))

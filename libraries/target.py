@@ -24,6 +24,12 @@ INT_CLI = "app/hoc/int/integrations/int_cli.py"
 TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
 
+class TargetError(ValueError):
+    """A target the suite cannot test; Robot shows its message without the class name."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
 @library(scope="GLOBAL")
 class Target:
     def __init__(self) -> None:
@@ -35,9 +41,9 @@ class Target:
         """The backend/ directory of SUT_ROOT, which must hold the plan's customer CLI."""
         backend = Path(sut_root).expanduser().resolve() / "backend"
         if not Path(sut_root).is_dir():
-            raise ValueError(f"SUT_ROOT '{sut_root}' does not exist — set SUT_ROOT to the repository root that contains backend/")
+            raise TargetError(f"SUT_ROOT '{sut_root}' does not exist — set SUT_ROOT to the repository root that contains backend/")
         if not (backend / CUS_CLI).is_file():
-            raise ValueError(f"SUT_ROOT '{sut_root}' is not a backend: {backend / CUS_CLI} is missing — "
+            raise TargetError(f"SUT_ROOT '{sut_root}' is not a backend: {backend / CUS_CLI} is missing — "
                              "set SUT_ROOT to the repository root that contains backend/")
         return str(backend)
 
@@ -48,19 +54,19 @@ class Target:
             return sys.executable
         found = shutil.which(backend_python)
         if not found:
-            raise ValueError(f"BACKEND_PYTHON '{backend_python}' is not an executable — "
+            raise TargetError(f"BACKEND_PYTHON '{backend_python}' is not an executable — "
                              "set BACKEND_PYTHON to the interpreter that has the backend's dependencies")
         return found
 
     @keyword
     def validate_run_inputs(self, tenant_id: str, agent_id: str) -> None:
         if not tenant_id.strip():
-            raise ValueError("TENANT_ID is empty — the plan needs an explicit tenant: set TENANT_ID")
+            raise TargetError("TENANT_ID is empty — the plan needs an explicit tenant: set TENANT_ID")
         if not TENANT_ID.fullmatch(tenant_id):
-            raise ValueError(f"TENANT_ID '{tenant_id[:80]}' is malformed — use 1-64 letters, digits, '.', '_', ':' or '-' "
+            raise TargetError(f"TENANT_ID '{tenant_id[:80]}' is malformed — use 1-64 letters, digits, '.', '_', ':' or '-' "
                              "(a UUID is typical)")
         if agent_id and not TENANT_ID.fullmatch(agent_id):
-            raise ValueError(f"AGENT_ID '{agent_id[:80]}' is malformed — use the id printed by "
+            raise TargetError(f"AGENT_ID '{agent_id[:80]}' is malformed — use the id printed by "
                              "`cus_cli create-agent`, or leave AGENT_ID empty to create one")
 
     @keyword

@@ -6,6 +6,7 @@ Library          static_checks.StaticChecks
 Resource         ../resources/variables.resource
 
 Suite Setup      Log Plan Search    ${CUS_CLI}    ${PLAN_SEARCH}
+Test Setup       Depends On    The Target Is Configured
 
 Test Tags        static
 
@@ -14,20 +15,20 @@ Test Tags        static
 Customer CLI Requires --tenant-id
     [Documentation]    Plan §1: `cus_cli.py` contains "Required CLI arg `--tenant-id`".
     [Metadata]    Criterion    ${AC1}
-    [Tags]    ac1
+    [Tags]    AC1
     Argument Should Be Required    ${CUS_CLI}    run    --tenant-id
 
 Customer CLI Has An Optional --origin-system-id With A Default
     [Documentation]    Plan §1: `cus_cli.py` contains "Optional CLI arg `--origin-system-id` with default".
     [Metadata]    Criterion    ${AC1}
-    [Tags]    ac1
+    [Tags]    AC1
     ${default}=    Argument Should Be Optional With A Default    ${CUS_CLI}    run    --origin-system-id
     Log    --origin-system-id defaults to '${default}'
 
 Customer CLI Generates The Plan With generate_plan_for_run
     [Documentation]    Plan §1: `cus_cli.py` contains "Plan generation via `generate_plan_for_run`".
     [Metadata]    Criterion    ${AC2}
-    [Tags]    ac2
+    [Tags]    AC2
     Source Should Call    ${CUS_CLI}    generate_plan_for_run
 
 Customer CLI Executes The Run With RunRunner

@@ -11,7 +11,7 @@ Customer CLI Creates A Run With Explicit Tenant And Origin
     ...    --origin-system-id "run-proof-v4" --verbose` and records "Run ID, Tenant ID, Status, Error (if any)".
     ...    Exit code 0 alone is not success for this CLI: the run must have succeeded.
     [Metadata]    Criterion    ${AC1}
-    [Tags]    ac1
+    [Tags]    AC1
     Depends On    Preconditions
     ${agent}=    The Agent For The Run
     ${run}=    Run The Customer CLI    ${agent}    ${GOAL}    ${TENANT_ID}    ${ORIGIN_SYSTEM_ID}

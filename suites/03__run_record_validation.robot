@@ -11,7 +11,7 @@ Run Has Plan
     [Documentation]    Plan §3 "Run has plan": `SELECT id, tenant_id, origin_system_id, status,
     ...    plan_json IS NOT NULL AS has_plan FROM runs WHERE id = '<run_id>'`.
     [Metadata]    Criterion    ${AC2}
-    [Tags]    ac2
+    [Tags]    AC2
     ${parameters}=    Run Query Parameters
     Check Row Count    ${RUN_HAS_PLAN}    ==    1    parameters=${parameters}
     ...    assertion_message=there is no runs row with id ${RUN_ID}
@@ -24,7 +24,7 @@ Run Carries The Tenant And Origin That Were Passed
     [Documentation]    Plan §6, criterion 1: the run row has the explicit `tenant_id` and `origin_system_id` given
     ...    on the command line (not the CLI's default origin).
     [Metadata]    Criterion    ${AC1}
-    [Tags]    ac1
+    [Tags]    AC1
     ${parameters}=    Run Query Parameters
     Check Query Result    ${RUN_HAS_PLAN}    ==    ${TENANT_ID}    col=1    parameters=${parameters}
     ...    assertion_message=runs.tenant_id is {value}, the command passed {expected}
@@ -35,7 +35,7 @@ Plan Was Stored Before Execution Started
     [Documentation]    Plan §6, criterion 2: "Plan generation occurs before execution". The trace row is opened
     ...    when execution starts and records the plan it executes: its steps must be the stored plan's steps.
     [Metadata]    Criterion    ${AC2}
-    [Tags]    ac2
+    [Tags]    AC2
     ${parameters}=    Run Query Parameters
     Check Query Result
     ...    ${TRACE_RECORDED_STORED_PLAN}
@@ -48,7 +48,7 @@ Trace Exists
     [Documentation]    Plan §3 "Trace exists": `SELECT run_id, tenant_id, started_at, status FROM aos_traces
     ...    WHERE run_id = '<run_id>'`.
     [Metadata]    Criterion    ${AC3}
-    [Tags]    ac3
+    [Tags]    AC3
     ${parameters}=    Run Query Parameters
     ${rows}=    Query    ${TRACE_EXISTS}    parameters=${parameters}
     Record Evidence    trace_rows=${{ len($rows) }}
@@ -59,7 +59,7 @@ Steps Exist
     [Documentation]    Plan §3 "Steps exist": `SELECT COUNT(*) AS step_count FROM aos_trace_steps WHERE run_id =
     ...    '<run_id>'` — through aos_traces.trace_id where the schema has no aos_trace_steps.run_id.
     [Metadata]    Criterion    ${AC3}
-    [Tags]    ac3
+    [Tags]    AC3
     ${count}=    Count Steps Of The Run
     Record Evidence    trace_step_count=${count}
     Should Be True    ${count} >= 1

@@ -5,7 +5,7 @@ Documentation    Plan §4, RunProofCoordinator Validation: the plan's snippet, r
 Library          target.Target
 Resource         ../resources/coordinator.resource
 
-Test Tags        ac4
+Test Tags        AC4
 
 
 *** Test Cases ***

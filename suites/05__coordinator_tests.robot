@@ -10,7 +10,8 @@ Coordinator Tests Pass
     [Documentation]    Plan §6, criterion 5. Passes only with at least one passed test and no failure or error;
     ...    the pytest summary is the evidence.
     [Metadata]    Criterion    ${AC5}
-    [Tags]    ac5
+    [Tags]    AC5
+    Depends On    The Target Is Configured
     ${summary}=    Coordinator Test Results
     Should Be True    ${summary}[passed] >= 1 and ${summary}[failed] == 0 and ${summary}[errors] == 0
     ...    msg=the coordinator tests did not pass: ${summary}[line]

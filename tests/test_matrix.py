@@ -61,3 +61,14 @@ def test_every_catalogued_edit_still_applies_to_the_reference(mutant, tmp_path):
 def test_the_catalog_has_the_seventeen_defects_of_the_contract_and_more():
     assert len(load_catalog()) >= 17
     assert len({m.name for m in load_catalog()}) == len(load_catalog())
+
+
+def test_evidence_that_disagrees_with_the_tests_is_caught():
+    from matrix import evidence_disagreements
+
+    outcomes = {"A": ("PASS", ""), "B": ("FAIL", "x"), "C": NOT_REACHED}
+    criteria = {"AC1": ["A"], "AC2": ["A", "B"], "AC3": ["C"], "AC4": [], "AC5": ["A"]}
+    right = {"acceptance": {"AC1": "PASS", "AC2": "FAIL", "AC3": "NOT REACHED", "AC4": "NOT REACHED", "AC5": "PASS"}}
+    assert evidence_disagreements(right, outcomes, criteria) == []
+    wrong = {"acceptance": {**right["acceptance"], "AC1": "NOT REACHED"}}
+    assert evidence_disagreements(wrong, outcomes, criteria) == ["evidence.json says AC1 NOT REACHED, its tests say PASS"]

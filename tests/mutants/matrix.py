@@ -87,9 +87,23 @@ def prepare(mutant: Mutant, workdir: Path) -> tuple[Path, Path]:
     return sut, suite
 
 
-def outcomes_of(output: Path) -> dict[str, tuple[str, str]]:
+def outcomes_of(output: Path) -> tuple[dict[str, tuple[str, str]], dict[str, list[str]]]:
+    """Each test's status and message, and the tests of each acceptance criterion (by tag)."""
     result = ExecutionResult(str(output))
-    return {test.name: (test.status, " ".join(test.message.split())) for test in result.suite.all_tests}
+    tests = list(result.suite.all_tests)
+    criteria = {f"AC{n}": [t.name for t in tests if t.tags.match(f"AC{n}")] for n in range(1, 6)}
+    return {t.name: (t.status, " ".join(t.message.split())) for t in tests}, criteria
+
+
+def evidence_disagreements(evidence: dict, outcomes: dict, criteria: dict[str, list[str]]) -> list[str]:
+    """evidence.json must report each criterion as its tests came out: PASS only if all of them passed."""
+    problems = []
+    for ac, names in criteria.items():
+        statuses = {outcomes[name][0] for name in names}
+        expected = "FAIL" if "FAIL" in statuses else "PASS" if statuses == {"PASS"} else "NOT REACHED"
+        if evidence.get("acceptance", {}).get(ac) != expected:
+            problems.append(f"evidence.json says {ac} {evidence.get('acceptance', {}).get(ac)}, its tests say {expected}")
+    return problems
 
 
 @dataclass
@@ -98,6 +112,7 @@ class Run:
     outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
     seconds: float = 0.0
     error: str = ""
+    evidence_problems: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> set[str]:
@@ -113,7 +128,7 @@ class Run:
         undeclared = self.failed - set(self.mutant.kills)
         odd_skips = {name for name, (status, message) in self.outcomes.items()
                      if status == "SKIP" and (self.mutant is HEALTHY or not message.startswith(NOT_REACHED))}
-        return sorted(undeclared | odd_skips)
+        return sorted(undeclared | odd_skips) + self.evidence_problems
 
     @property
     def killed(self) -> bool:
@@ -138,7 +153,11 @@ def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Pa
         command += [arg for name, value in variables.items() for arg in ("-v", f"{name}:{value}")]
         env = {k: v for k, v in os.environ.items() if k != "ROBOT_OPTIONS"} | {"DATABASE_URL": url}
         subprocess.run(command + [str(suite / "suites")], env=env, capture_output=True, timeout=RUN_TIMEOUT)
-        run.outcomes = outcomes_of(workdir / "results" / "output.xml")
+        run.outcomes, criteria = outcomes_of(workdir / "results" / "output.xml")
+        evidence_file = workdir / "results" / "evidence.json"
+        evidence = json.loads(evidence_file.read_text()) if evidence_file.exists() else {}
+        run.evidence_problems = evidence_disagreements(evidence, run.outcomes, criteria) if evidence else [
+            "no evidence.json was written"]
     except (StaleMutant, RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
         run.error = str(exc).splitlines()[0]
     run.seconds = time.monotonic() - started
