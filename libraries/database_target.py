@@ -14,7 +14,7 @@ from robot.api.types import Secret
 REVISION = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(.+)$", re.M)
 QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
-URL_HINT = "expected postgresql://user:password@host:port/database"
+URL_HINT = "expected a postgresql:// URL with user, password, host, port and database"
 
 
 class DatabaseUrlError(ValueError):
@@ -104,6 +104,11 @@ class DatabaseTargetLibrary:
     @keyword
     def database_target(self, url: Secret | str) -> DatabaseTarget:
         return parse_database_url(url)
+
+    @keyword
+    def database_url_as_secret(self, url: Secret | str) -> Secret:
+        """DATABASE_URL given as a plain `-v` variable is wrapped, so it is never logged in clear."""
+        return url if isinstance(url, Secret) else Secret(url)
 
     @keyword
     def secrets_in_database_url(self, url: Secret | str) -> list[Secret]:

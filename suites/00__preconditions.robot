@@ -20,11 +20,6 @@ Local DB Is Reachable
     Depends On    The Target Is Configured
     Connect To The Target Database Read-Only
 
-The Suite's Own Connection Cannot Write
-    [Documentation]    Policy: "No manual DB inserts." The suite's own connection refuses an INSERT.
-    Depends On    Local DB Is Reachable
-    The Suite's Connection Should Refuse To Write
-
 Local DB Is Migrated To Head
     [Documentation]    Plan §0: "Local DB is reachable and migrated to head." The alembic_version row must equal
     ...    the head revision of backend/alembic/versions.
@@ -32,6 +27,11 @@ Local DB Is Migrated To Head
     ${head}=    Alembic Head Revision    ${BACKEND_DIR}
     Database Should Be At The Head Revision    ${head}
     Set Suite Metadata    Alembic head    ${head}    top=True
+
+The Suite's Own Connection Cannot Write
+    [Documentation]    Policy: "No manual DB inserts." The suite's own connection refuses an INSERT.
+    Depends On    Local DB Is Migrated To Head
+    The Suite's Connection Should Refuse To Write
 
 USE_POSTGRES_TRACES Is True For Every Backend Process
     [Documentation]    Plan §0: "USE_POSTGRES_TRACES=true." Every backend process the suite starts gets this environment.
