@@ -10,6 +10,13 @@ PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed
 PYTEST_SUMMARY = re.compile(r"^=*\s*((?:no tests ran|\d+ \w+.*?) in [\d.]+s)", re.M)
 
 
+def dependency_hint(stderr: str, python: str) -> str:
+    """What to do when a backend process failed on an import."""
+    if "No module named" in stderr or "ImportError" in stderr:
+        return f" — does BACKEND_PYTHON ({python}) have the backend's dependencies?"
+    return ""
+
+
 def labelled(lines: list[str], label: str) -> str | None:
     """The value of the last `Label: value` line (with --verbose, `Status:` is printed twice)."""
     values = [line.split(": ", 1)[1].strip() for line in lines if line.startswith(f"{label}: ")]
@@ -19,18 +26,35 @@ def labelled(lines: list[str], label: str) -> str | None:
 @library(scope="GLOBAL")
 class CliOutput:
     @keyword
-    def parse_customer_cli_output(self, stdout: str, stderr: str) -> dict:
+    def parse_customer_cli_output(self, result, python: str = "") -> dict:
         """Run ID, Status, Error and Steps executed from `cus_cli run --verbose`; stderr's last `Error:` line."""
+        stdout, stderr = result.stdout, result.stderr
         lines = stdout.splitlines()
         errors = [line for line in stderr.splitlines() if line.startswith("Error: ")]
         return {
+            "rc": result.rc,
+            "timed_out": result.timed_out,
             "run_id": labelled(lines, "Run ID"),
             "created_run_id": labelled(lines, "Run created"),
             "status": labelled(lines, "Status"),
             "error": labelled(lines, "Error") or (errors[-1][len("Error: "):] if errors else None),
             "steps_executed": labelled(lines, "Steps executed"),
-            "last_stderr_line": (stderr.strip().splitlines() or [""])[-1],
+            "last_stderr_line": (stderr.strip().splitlines() or [""])[-1] + dependency_hint(stderr, python),
         }
+
+    @keyword("Dependency Hint")
+    def dependency_hint_keyword(self, stderr: str, python: str) -> str:
+        return dependency_hint(stderr, python)
+
+    @keyword
+    def created_agent_id(self, stdout: str) -> str | None:
+        """The id from `cus_cli create-agent`'s `Created agent: <id>`."""
+        return labelled(stdout.splitlines(), "Created agent")
+
+    @keyword
+    def registered_skill_names(self, stdout: str) -> list[str]:
+        """The names from `cus_cli list-skills`: `  name (vX)` lines under `=== AOS Registered Skills ===`."""
+        return [m.group(1) for m in re.finditer(r"(?m)^\s+(\S+) \(v", stdout)]
 
     @keyword
     def parse_pytest_summary(self, stdout: str) -> dict:

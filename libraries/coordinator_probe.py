@@ -3,6 +3,9 @@
 It first tries the plan's snippet literally (`async with get_session()`); where the backend's get_session cannot be
 used that way it records the error as a plan deviation and uses `get_async_session`, as the contract says.
 With --other-tenant it also asks for the same run under a different tenant, in the same process.
+With `--run-id -` it imports the coordinator and opens its session first, then reads the run id from standard input,
+so the suite can start it while the plan's CLI run executes; given no run id (the run was not reached) it exits
+without asking the coordinator anything.
 Standard library only: it must import nothing the backend's interpreter lacks.
 """
 
@@ -10,6 +13,7 @@ import argparse
 import asyncio
 import json
 import sys
+from importlib import import_module
 
 COORDINATOR_MODULE = "app.hoc.cus.hoc_spine.orchestrator.coordinators.run_proof_coordinator"
 
@@ -43,9 +47,12 @@ async def plan_literal_session_error() -> str | None:
     return None
 
 
-async def probe(run_id: str, tenant_id: str, other_tenant: str | None) -> dict:
-    from importlib import import_module
+async def read_run_id(run_id: str) -> str:
+    """The run id as given, or (for '-') the first line of standard input, read without blocking the loop."""
+    return (await asyncio.to_thread(sys.stdin.readline)).strip() if run_id == "-" else run_id
 
+
+async def probe(run_id: str, tenant_id: str, other_tenant: str | None) -> dict:
     module = import_module(COORDINATOR_MODULE)
     coordinator = module.get_run_proof_coordinator()
     from app import db
@@ -54,6 +61,9 @@ async def probe(run_id: str, tenant_id: str, other_tenant: str | None) -> dict:
     report: dict = {"plan_literal_session_error": error,
                     "session_factory": "app.db.get_async_session" if error else "app.db.get_session"}
     async with (db.get_async_session() if error else db.get_session()) as session:
+        run_id = await read_run_id(run_id)
+        if not run_id:
+            return {}
         report["proof"] = summarize(await coordinator.get_run_proof(session, tenant_id, run_id))
         if other_tenant:
             report["other_tenant"] = summarize(await coordinator.get_run_proof(session, other_tenant, run_id))
@@ -62,12 +72,14 @@ async def probe(run_id: str, tenant_id: str, other_tenant: str | None) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--run-id", required=True, help="the run to prove, or '-' to read it from standard input")
     parser.add_argument("--tenant-id", required=True)
     parser.add_argument("--other-tenant")
     args = parser.parse_args()
     try:
         report = asyncio.run(probe(args.run_id, args.tenant_id, args.other_tenant))
+        if not report:
+            return 0  # no run id came: the run was not reached, so nothing was asked
     except Exception as exc:  # noqa: BLE001 — the suite reports any crash as one line
         print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
         return 1

@@ -6,6 +6,7 @@ The plan's `rg` pattern is also matched line by line (file:line:text) and logged
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -15,8 +16,14 @@ from robot.api.deco import keyword, library
 RUN_CREATION_MARKERS = {"create_run", "run_goal", "RunRunner", "generate_plan_for_run", "Run"}
 
 
-def parse(path: str) -> ast.Module:
+@functools.lru_cache(maxsize=8)
+def _parse(path: str, mtime_ns: int) -> ast.Module:
     return ast.parse(Path(path).read_text(), filename=path)
+
+
+def parse(path: str) -> ast.Module:
+    """Each source file is parsed once per change (the checks are read-only walks of the tree)."""
+    return _parse(path, Path(path).stat().st_mtime_ns)
 
 
 def subcommand_parsers(tree: ast.Module, command: str) -> set[str]:

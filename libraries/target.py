@@ -105,6 +105,11 @@ class Target:
         return env
 
     @keyword
+    def coordinator_tests_environment(self) -> dict:
+        """Plan §5's `PYTHONPATH=. pytest ...`: the suite's own environment plus PYTHONPATH=."""
+        return {**os.environ, "PYTHONPATH": "."}
+
+    @keyword
     def file_fingerprint(self, path: str) -> str:
         """`absent`, or the size and sha256 of the file: compared before and after to prove it was not touched."""
         file = Path(path)

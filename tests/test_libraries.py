@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from robot.api.types import Secret
 
+from backend_process import BackendResult
 from cli_output import CliOutput
 from conftest import REFERENCE_BACKEND
 from database_target import alembic_head, explain_connection_error, parse_database_url
@@ -117,12 +118,23 @@ class TestCliOutput:
     def test_verbose_run_output(self):
         stdout = ("Creating run for agent a...\nGoal: g\nRun created: r-1\nExecuting...\nStatus: succeeded\n"
                   "Duration: 12ms\n\nRun ID: r-1\nStatus: succeeded\nSteps executed: 1\n")
-        parsed = CliOutput().parse_customer_cli_output(stdout, "")
+        parsed = CliOutput().parse_customer_cli_output(BackendResult(0, stdout, "", False))
         assert (parsed["run_id"], parsed["status"], parsed["error"], parsed["steps_executed"]) == ("r-1", "succeeded", None, "1")
 
     def test_error_comes_from_stderr(self):
-        parsed = CliOutput().parse_customer_cli_output("Creating run for agent a...\n", "Error: Agent not found: a\n")
+        parsed = CliOutput().parse_customer_cli_output(BackendResult(1, "Creating run...\n", "Error: Agent not found: a\n", False))
         assert (parsed["run_id"], parsed["error"]) == (None, "Agent not found: a")
+
+
+    def test_created_agent_and_skills(self):
+        assert CliOutput().created_agent_id("Created agent: a-1\n") == "a-1"
+        skills = CliOutput().registered_skill_names("=== AOS Registered Skills ===\n  http_call (v1.0.0)\n    No description\n")
+        assert skills == ["http_call"]
+
+    def test_an_import_failure_names_the_interpreter(self):
+        parsed = CliOutput().parse_customer_cli_output(
+            BackendResult(1, "", "Traceback ...\nModuleNotFoundError: No module named 'psycopg2'\n", False), "/venv/bin/python")
+        assert parsed["last_stderr_line"].endswith("— does BACKEND_PYTHON (/venv/bin/python) have the backend's dependencies?")
 
 
 class TestHashChain:
