@@ -48,6 +48,9 @@ suite: setup
 mutants: setup
 	$(PYTHON) tests/mutants/matrix.py
 
+bench: setup
+	$(PYTHON) bench/bench.py
+
 test: pytest lint dryrun suite mutants
 
 clean:

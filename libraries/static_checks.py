@@ -16,29 +16,36 @@ from robot.api.deco import keyword, library
 RUN_CREATION_MARKERS = {"create_run", "run_goal", "RunRunner", "generate_plan_for_run", "Run"}
 
 
+class Source:
+    """A parsed file and all of its nodes, walked once: every check below is a read-only scan of `nodes`."""
+
+    def __init__(self, path: str) -> None:
+        self.nodes = list(ast.walk(ast.parse(Path(path).read_text(), filename=path)))
+
+
 @functools.lru_cache(maxsize=8)
-def _parse(path: str, mtime_ns: int) -> ast.Module:
-    return ast.parse(Path(path).read_text(), filename=path)
+def _parse(path: str, mtime_ns: int) -> Source:
+    return Source(path)
 
 
-def parse(path: str) -> ast.Module:
-    """Each source file is parsed once per change (the checks are read-only walks of the tree)."""
+def parse(path: str) -> Source:
+    """Each source file is parsed once per change."""
     return _parse(path, Path(path).stat().st_mtime_ns)
 
 
-def subcommand_parsers(tree: ast.Module, command: str) -> set[str]:
+def subcommand_parsers(tree: Source, command: str) -> set[str]:
     """Names bound to `<subparsers>.add_parser("<command>", ...)`."""
-    return {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+    return {target.id for node in tree.nodes if isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
             and node.value.func.attr == "add_parser" and node.value.args
             and isinstance(node.value.args[0], ast.Constant) and node.value.args[0].value == command
             for target in node.targets if isinstance(target, ast.Name)}
 
 
-def flag_calls(tree: ast.Module, command: str, flag: str) -> list[ast.Call]:
+def flag_calls(tree: Source, command: str, flag: str) -> list[ast.Call]:
     """`add_argument(flag, ...)` calls on the parser of the given subcommand."""
     parsers = subcommand_parsers(tree, command)
-    return [node for node in ast.walk(tree)
+    return [node for node in tree.nodes
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"
             and isinstance(node.func.value, ast.Name) and node.func.value.id in parsers
             and any(isinstance(a, ast.Constant) and a.value == flag for a in node.args)]
@@ -51,22 +58,22 @@ def keyword_value(call: ast.Call, name: str):
     return None
 
 
-def imports_of(tree: ast.Module, name: str) -> list[tuple[str, int]]:
-    return [(node.module or "", node.lineno) for node in ast.walk(tree)
+def imports_of(tree: Source, name: str) -> list[tuple[str, int]]:
+    return [(node.module or "", node.lineno) for node in tree.nodes
             if isinstance(node, ast.ImportFrom) and any(alias.name == name for alias in node.names)]
 
 
-def local_names(tree: ast.Module, name: str) -> set[str]:
+def local_names(tree: Source, name: str) -> set[str]:
     """The names a call of `name` can go by: `name` itself and its import aliases, but not `other as name`."""
-    imports = [alias for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names]
+    imports = [alias for node in tree.nodes if isinstance(node, ast.ImportFrom) for alias in node.names]
     aliases = {alias.asname for alias in imports if alias.name == name and alias.asname}
     shadowing = {alias.asname for alias in imports if alias.asname == name and alias.name != name}
     return ({name} - shadowing) | aliases
 
 
-def call_lines(tree: ast.Module, name: str) -> list[int]:
+def call_lines(tree: Source, name: str) -> list[int]:
     names = local_names(tree, name)
-    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+    return [node.lineno for node in tree.nodes if isinstance(node, ast.Call) and (
         (isinstance(node.func, ast.Name) and node.func.id in names)
         or (isinstance(node.func, ast.Attribute) and node.func.attr == name))]
 
@@ -133,7 +140,7 @@ class StaticChecks:
             return "absent"
         tree = parse(path)
         found = [f"{name} (line {line})" for name in sorted(RUN_CREATION_MARKERS) for line in call_lines(tree, name)]
-        found += [f"import from {node.module} (line {node.lineno})" for node in ast.walk(tree)
+        found += [f"import from {node.module} (line {node.lineno})" for node in tree.nodes
                   if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(("app.db", "app.hoc.int.worker"))]
         if found:
             raise AssertionError(f"{file.name} creates customer runs: {', '.join(found)}")
