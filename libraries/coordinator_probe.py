@@ -64,9 +64,13 @@ async def probe(run_id: str, tenant_id: str, other_tenant: str | None) -> dict:
         run_id = await read_run_id(run_id)
         if not run_id:
             return {}
-        report["proof"] = summarize(await coordinator.get_run_proof(session, tenant_id, run_id))
+        calls = [coordinator.get_run_proof(session, tenant_id, run_id)]
         if other_tenant:
-            report["other_tenant"] = summarize(await coordinator.get_run_proof(session, other_tenant, run_id))
+            calls.append(coordinator.get_run_proof(session, other_tenant, run_id))
+        results = await asyncio.gather(*calls)
+        report["proof"] = summarize(results[0])
+        if other_tenant:
+            report["other_tenant"] = summarize(results[1])
     return report
 
 

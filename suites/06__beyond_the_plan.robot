@@ -46,7 +46,8 @@ A Succeeded Run Has Only Succeeded Steps
     ...    coordinator still says VERIFIED. A succeeded run must have no step that did not succeed.
     ${rows}=    Step Rows Of The Run
     ${statuses}=    Evaluate    [row[2] for row in $rows]
-    Record Beyond Plan    run status succeeded; step statuses ${statuses}
+    ${status}=    Evidence Value    run_status
+    Record Beyond Plan    run status ${status}; step statuses ${statuses}
     ${parameters}=    Run Query Parameters
     Check Row Count    ${STEPS_NOT_SUCCEEDED}    ==    0    parameters=${parameters}
     ...    assertion_message=the run succeeded but {value} of its steps did not: statuses ${statuses}
