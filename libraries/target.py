@@ -74,7 +74,10 @@ class Target:
         """A private PostgreSQL on 127.0.0.1 with one database, migrated to head by the backend's own alembic."""
         self.postgres = ThrowawayPostgres().start()
         url = self.postgres.create_database(f"runproof_{uuid.uuid4().hex[:8]}")
-        migrate(url, backend_dir, python=backend_python)
+        try:
+            migrate(url, backend_dir, python=backend_python)
+        except RuntimeError as exc:  # the password is not registered for masking yet
+            raise TargetError(str(exc).replace(self.postgres.password, "***")) from None
         logger.info(f"Throwaway PostgreSQL on 127.0.0.1:{self.postgres.port}, migrated to head")
         return Secret(url)
 
@@ -105,9 +108,9 @@ class Target:
         return env
 
     @keyword
-    def coordinator_tests_environment(self) -> dict:
-        """Plan §5's `PYTHONPATH=. pytest ...`: the suite's own environment plus PYTHONPATH=."""
-        return {**os.environ, "PYTHONPATH": "."}
+    def coordinator_tests_environment(self, use_postgres_traces: str) -> dict:
+        """Plan §5's `PYTHONPATH=. pytest ...` in the suite's own environment, with the plan's USE_POSTGRES_TRACES."""
+        return {**os.environ, "PYTHONPATH": ".", "USE_POSTGRES_TRACES": use_postgres_traces}
 
     @keyword
     def file_fingerprint(self, path: str) -> str:

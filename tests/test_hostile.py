@@ -291,6 +291,16 @@ def test_coordinator_test_file_missing_with_the_suites_own_database(tmp_path, ba
     assert set(Path("/tmp").glob("runproof-pg-*")) <= pg_dirs_before, "the suite's throwaway PostgreSQL was left behind"
 
 
+def test_backend_whose_migrations_fail_on_the_suites_own_database(tmp_path, base):
+    edit = {"file": "backend/alembic/versions/003_s6_trace_completion_allowed.py", "old": "    CREATE FUNCTION prevent_trace_step_update()",
+            "new": "    CREATE FUNCTION no_such_syntax(\n    CREATE FUNCTION prevent_trace_step_update()"}
+    sut = prepare(Mutant(name="ad-hoc", defect="broken migration", edits=[edit]), tmp_path / "mutant")[0]
+    pg_dirs_before = set(Path("/tmp").glob("runproof-pg-*"))
+    run = run_suite(tmp_path, variables={**base["variables"], "SUT_ROOT": str(sut)})
+    assert_clean_stop(run, "The Target Is Configured", "alembic upgrade head failed in")
+    assert set(Path("/tmp").glob("runproof-pg-*")) <= pg_dirs_before, "the suite's throwaway PostgreSQL was left behind"
+
+
 def test_results_folder_not_writable(tmp_path, base, database_url):
     before = row_counts(database_url)
     blocker = tmp_path / "results"
