@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -133,5 +134,11 @@ def migrate(database_url: str, backend_dir: str | Path, python: str = sys.execut
     result = subprocess.run([python, "-m", "alembic", "upgrade", revision], cwd=backend_dir, env=env,
                             capture_output=True, text=True, timeout=MIGRATE_TIMEOUT)
     if result.returncode != 0:
-        last = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"alembic upgrade {revision} failed in {backend_dir}: {last[0]}")
+        raise RuntimeError(f"alembic upgrade {revision} failed in {backend_dir}: {failure_line(result.stderr or result.stdout)}")
+
+
+def failure_line(output: str) -> str:
+    """The last `SomeError: message` line of a traceback (not SQLAlchemy's trailing link), or the last line."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line)]
+    return (errors or lines or ["no output"])[-1][:300]

@@ -298,6 +298,7 @@ def test_backend_whose_migrations_fail_on_the_suites_own_database(tmp_path, base
     pg_dirs_before = set(Path("/tmp").glob("runproof-pg-*"))
     run = run_suite(tmp_path, variables={**base["variables"], "SUT_ROOT": str(sut)})
     assert_clean_stop(run, "The Target Is Configured", "alembic upgrade head failed in")
+    assert "syntax error at or near" in run.first_failure.message
     assert set(Path("/tmp").glob("runproof-pg-*")) <= pg_dirs_before, "the suite's throwaway PostgreSQL was left behind"
 
 
