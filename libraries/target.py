@@ -19,7 +19,6 @@ from local_http_target import LocalHttpTarget
 from throwaway_postgres import ThrowawayPostgres, migrate
 
 CUS_CLI = "app/hoc/cus/integrations/cus_cli.py"
-INT_CLI = "app/hoc/int/integrations/int_cli.py"
 # runs.tenant_id is free text in the backend, but aos_traces.tenant_id is varchar(64): keep ids that fit both.
 TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,6 @@ class Backend:
 
     env: dict[str, str]
     root: Path = REFERENCE_BACKEND
-    calls: list = field(default_factory=list)
 
     def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, *args], cwd=self.root, env={**self.env, **(env or {})},

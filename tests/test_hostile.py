@@ -114,7 +114,7 @@ def assert_clean_stop(run: SuiteRun, failing_test: str, says: str, secrets: tupl
 @pytest.fixture
 def sut(tmp_path) -> Path:
     """A private copy of the reference, so that processes started from it can be found by their directory."""
-    return prepare(load_catalog()[0].__class__(name="copy", defect="none"), tmp_path / "sut")[0]
+    return prepare(Mutant(name="copy", defect="an unchanged copy"), tmp_path / "sut")[0]
 
 
 @pytest.fixture
