@@ -17,6 +17,12 @@ def dependency_hint(stderr: str, python: str) -> str:
     return ""
 
 
+def failure_line(result, python: str) -> str:
+    """Why a backend process failed, in one line: its last stderr line, else its last stdout line, plus the hint."""
+    last = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
+    return last + dependency_hint(result.stderr, python)
+
+
 def labelled(lines: list[str], label: str) -> str | None:
     """The value of the last `Label: value` line (with --verbose, `Status:` is printed twice)."""
     values = [line.split(": ", 1)[1].strip() for line in lines if line.startswith(f"{label}: ")]
@@ -39,12 +45,13 @@ class CliOutput:
             "status": labelled(lines, "Status"),
             "error": labelled(lines, "Error") or (errors[-1][len("Error: "):] if errors else None),
             "steps_executed": labelled(lines, "Steps executed"),
-            "last_stderr_line": (stderr.strip().splitlines() or [""])[-1] + dependency_hint(stderr, python),
+            "last_stderr_line": failure_line(result, python),
         }
 
-    @keyword("Dependency Hint")
-    def dependency_hint_keyword(self, stderr: str, python: str) -> str:
-        return dependency_hint(stderr, python)
+    @keyword
+    def failure_reason(self, result, python: str) -> str:
+        """Why a backend process failed, in one line, with a hint when it could not import a module."""
+        return failure_line(result, python)
 
     @keyword
     def created_agent_id(self, stdout: str) -> str | None:
