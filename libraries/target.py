@@ -107,11 +107,6 @@ class Target:
         return env
 
     @keyword
-    def coordinator_tests_environment(self, use_postgres_traces: str) -> dict:
-        """Plan §5's `PYTHONPATH=. pytest ...` in the suite's own environment, with the plan's USE_POSTGRES_TRACES."""
-        return {**os.environ, "PYTHONPATH": ".", "USE_POSTGRES_TRACES": use_postgres_traces}
-
-    @keyword
     def file_fingerprint(self, path: str) -> str:
         """`absent`, or the size and sha256 of the file: compared before and after to prove it was not touched."""
         file = Path(path)
