@@ -116,9 +116,9 @@ class Evidence:
         message = first_line(result.message)
         self.outcomes[result.name] = (result.status, message)
         self.tests.append({"name": result.name, "status": result.status, "message": self.mask(message)})
-        for tag in result.tags:  # Robot tags are case-insensitive
-            if tag.upper() in self.acceptance:
-                self.acceptance[tag.upper()].append((result.name, result.status, message))
+        for ac, tests in self.acceptance.items():
+            if result.tags.match(ac):  # Robot's own, case-insensitive tag matching
+                tests.append((result.name, result.status, message))
         if result.status == "FAIL" and self.stop_reason is None:
             self.stop_reason = self.mask(f"{result.name}: {message}")
         if result.tags.match("beyond-plan"):
