@@ -1,56 +1,160 @@
-"""Backend processes: started, configured and cleaned up by Robot's Process library; waited for efficiently.
+"""Backend processes: every command the suite runs in the backend's interpreter, started and awaited one way.
 
-Process's own wait with a timeout polls every 0.1 s, and three backend processes sit one after another on the
-plan's critical path. Here the wait is `communicate(timeout)`, which returns the moment the process ends; on timeout
-the process is killed and reported as timed out (rc -9, like Process). Everything else stays Process's: the
-command line it logs, Secret values in the environment, and killing whatever is left at the end.
+Started by Robot's Process library (its own session, its command line logged, killed at the end), registered with
+the reaper so that it dies with the suite even on SIGKILL, and awaited by `communicate(timeout)`, which returns the
+moment the process ends (Process's own wait polls every 0.1 s). The log shows each command as the plan writes it —
+working directory, the plan's environment assignments with the password masked, the arguments — then its exit code,
+stdout and stderr, once. A timeout, a crash or a non-zero exit becomes one masked, actionable line.
 """
 
 from __future__ import annotations
 
+import shlex
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.libraries.Process import Process
+
+from backend_env import PLAN_ASSIGNMENTS
+from masking import mask, one_line
+from process_output import dependency_hint, failure_line
+from reaper import Reaper
 
 
 @dataclass
 class BackendResult:
+    """What a finished backend process left: exit code, output, and whether it was killed at its timeout."""
+
     rc: int
     stdout: str
     stderr: str
     timed_out: bool
 
 
+class BackendProcessFailed(AssertionError):
+    ROBOT_SUPPRESS_NAME = True
+
+
 def decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
 
-@library(scope="GLOBAL")
+@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
 class BackendProcess:
+    """Starts and awaits the backend's commands from backend/, in the plan's environment, each with a timeout."""
+
     def __init__(self) -> None:
         self._process = Process()
+        self._python = ""
+        self._cwd = ""
+        self._env: dict[str, str] = {}
+        self._what: dict[str, str] = {}
+        self._timeline: dict[str, dict] = {}
+        self._epoch = time.monotonic()
 
     @keyword
-    def start_backend_process(self, *command: str, cwd: str, env: dict, alias: str, stdin: str = "NONE") -> str:
-        """Start a backend process in the background; `stdin=PIPE` lets `Wait For Backend Process` give it input."""
-        self._process.start_process(*command, cwd=cwd, env=env, alias=alias, stdin=stdin)
-        return alias
+    def configure_backend_processes(self, python: str, backend_dir: str, env: dict) -> None:
+        """Every later backend process runs `python` in `backend_dir` with `env` (the plan's environment).
+
+        Example: `Configure Backend Processes    ${PYTHON}    ${BACKEND_DIR}    ${env}`
+        """
+        self._python, self._cwd, self._env = python, backend_dir, dict(env)
 
     @keyword
-    def wait_for_backend_process(self, alias: str, timeout: timedelta, input: str | None = None) -> BackendResult:
-        popen = self._process.get_process_object(alias)
+    def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE") -> str:
+        """Start `python ARGUMENTS` in the background; `stdin=PIPE` lets `Wait For Backend Process` give it input.
+
+        Arguments: `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI").
+        Returns `name`.
+
+        Example: `Start Backend Process    list-skills    -m    ${CUS_CLI_MODULE}    list-skills    what=cus_cli list-skills`
+        """
+        command = [self._python, *arguments]
+        logger.info(self.as_the_plan_writes_it(command))
+        popen = self._process.start_process(*command, cwd=self._cwd, env=self._env, alias=name, stdin=stdin)
+        Reaper.shared().watch_process(popen.pid)
+        self._what[name] = what
+        self._timeline[name] = {"name": name, "started": round(time.monotonic() - self._epoch, 3)}
+        return name
+
+    def as_the_plan_writes_it(self, command: list[str]) -> str:
+        assignments = " ".join(f"{name}={shlex.quote(mask(self._env[name]))}" for name in PLAN_ASSIGNMENTS
+                               if name in self._env)
+        return mask(f"$ cd {shlex.quote(self._cwd)}\n$ {assignments} {shlex.join(command)}")
+
+    @keyword
+    def wait_for_backend_process(self, name: str, timeout: timedelta, input: str | None = None,
+                                 expect_success: bool = True) -> BackendResult:
+        """Wait for `name` (giving it `input` on stdin), log what it printed, and fail in one line when it failed.
+
+        Arguments: `timeout` — killed and reported when exceeded; `expect_success` — False returns a non-zero exit
+        instead of failing (the caller judges it). A timeout always fails.
+        Returns a result with `rc`, `stdout`, `stderr`, `timed_out`.
+
+        Example: `${result}=    Wait For Backend Process    list-skills    ${CLI_TIMEOUT}`
+        """
+        popen = self._process.get_process_object(name)
+        what = self._what.get(name, name)
         try:
             stdout, stderr = popen.communicate(None if input is None else input.encode(), timeout.total_seconds())
-            return BackendResult(popen.returncode, decode(stdout), decode(stderr), False)
+            result = BackendResult(popen.returncode, decode(stdout), decode(stderr), False)
         except subprocess.TimeoutExpired:
-            popen.kill()
+            self._process.terminate_process(name, kill=True)
             stdout, stderr = popen.communicate()
-            return BackendResult(-9, decode(stdout), decode(stderr), True)
+            result = BackendResult(-9, decode(stdout), decode(stderr), True)
+        Reaper.shared().forget_process(popen.pid)
+        self._timeline[name]["ended"] = round(time.monotonic() - self._epoch, 3)
+        logger.info(mask(f"{what}: exit code {result.rc}{' (killed at its timeout)' if result.timed_out else ''}\n"
+                         f"--- stdout ---\n{result.stdout or '(empty)'}\n--- stderr ---\n{result.stderr or '(empty)'}"))
+        if result.timed_out:
+            raise BackendProcessFailed(one_line(f"{what} did not return within {_seconds(timeout)}"))
+        if result.rc != 0 and expect_success:
+            raise BackendProcessFailed(self.failure_reason(result, what))
+        return result
+
+    def failure_reason(self, result: BackendResult, what: str) -> str:
+        crashed = "crashed" if result.rc < 0 or result.rc > 2 else "failed"
+        reason = failure_line(result.stderr, result.stdout) + dependency_hint(result.stderr, self._python)
+        return one_line(f"{what} {crashed} (exit {result.rc}): {reason}")
+
+    @keyword
+    def backend_environment_value(self, name: str) -> str | None:
+        """The value of `name` in the environment every backend process gets (None when unset).
+
+        Example: `${value}=    Backend Environment Value    USE_POSTGRES_TRACES`
+        """
+        return self._env.get(name)
+
+    @keyword
+    def backend_process_was_started(self, name: str) -> bool:
+        """True when a process called `name` was started (and so must be awaited or is still running).
+
+        Example: `${started}=    Backend Process Was Started    coordinator-tests`
+        """
+        return name in self._what
+
+    @keyword
+    def backend_process_timeline(self) -> list[dict]:
+        """Start and end of every backend process, in seconds since the suite started (for the benchmark).
+
+        Example: `${timeline}=    Backend Process Timeline`
+        """
+        return [dict(entry, seconds=round(entry["ended"] - entry["started"], 3)) if "ended" in entry else entry
+                for entry in self._timeline.values()]
 
     @keyword
     def kill_all_backend_processes(self) -> None:
-        """Nothing the suite started outlives it."""
+        """Nothing the suite started outlives it.
+
+        Example: `Kill All Backend Processes`
+        """
         self._process.terminate_all_processes(kill=True)
+
+
+def _seconds(timeout: timedelta) -> str:
+    seconds = timeout.total_seconds()
+    return f"{seconds:g}s"

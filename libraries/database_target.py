@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from robot.api.deco import keyword, library
 from robot.api.types import Secret
 
+from masking import mask, register
+
 REVISION = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(.+)$", re.M)
 QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
@@ -99,25 +101,49 @@ def secrets_in(url: str | Secret) -> list[str]:
     return [value for value in (raw, *found, *(unquote(f) for f in found)) if value]
 
 
-@library(scope="GLOBAL")
+@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
 class DatabaseTargetLibrary:
+    """DATABASE_URL as connection parameters, its secrets registered for masking, connection errors in one line."""
+
     @keyword
     def database_target(self, url: Secret | str) -> DatabaseTarget:
-        return parse_database_url(url)
+        """Host, port, database, user and password (a Secret) of a postgresql:// URL; one masked line when malformed.
+
+        Example: `${target}=    Database Target    ${DATABASE_URL}`
+        """
+        register_secrets(url)
+        try:
+            return parse_database_url(url)
+        except DatabaseUrlError as error:
+            raise DatabaseUrlError(mask(error)) from None
 
     @keyword
     def database_url_as_secret(self, url: Secret | str) -> Secret:
-        """DATABASE_URL given as a plain `-v` variable is wrapped, so it is never logged in clear."""
+        """DATABASE_URL however it was given (environment, typed or plain `-v`) as a Secret, its password registered
+        for masking before it is even parsed.
+
+        Example: `${url}=    Database URL As Secret    ${DATABASE_URL}`
+        """
+        register_secrets(url)
         return url if isinstance(url, Secret) else Secret(url)
 
     @keyword
-    def secrets_in_database_url(self, url: Secret | str) -> list[Secret]:
-        return [Secret(value) for value in secrets_in(url)]
-
-    @keyword
     def explain_database_error(self, error: str, target: DatabaseTarget, connect_timeout: int) -> str:
-        return explain_connection_error(error, target, connect_timeout)
+        """One masked line a newcomer can act on, for the usual ways a connection fails.
+
+        Example: `${reason}=    Explain Database Error    ${error}    ${target}    ${DB_CONNECT_TIMEOUT}`
+        """
+        return mask(explain_connection_error(error, target, connect_timeout))
 
     @keyword
     def alembic_head_revision(self, backend_dir: str) -> str:
+        """The single head revision of backend/alembic/versions (the revision no other names as its parent).
+
+        Example: `${head}=    Alembic Head Revision    ${BACKEND_DIR}`
+        """
         return alembic_head(backend_dir)
+
+
+def register_secrets(url: Secret | str) -> None:
+    for value in secrets_in(url):
+        register(value)

@@ -1,14 +1,19 @@
-"""Evidence: what the run proved, what it could not reach, and the plan's Output Template, written on every run.
+"""Evidence: what the run proved, written on every run — also a failed, partial or interrupted one.
 
-A listener on the whole execution: it records every test's outcome, enforces the plan's "stop on failure"
-through `Depends On`, and writes `evidence.md` and `evidence.json` into the output directory when the top
-suite ends — also when the run stopped early. Every string it writes or logs passes through `mask`.
+A listener on the whole execution. It *records* (values, deviations, the target, every test's outcome) and writes
+`evidence.md` and `evidence.json`; no test reads anything back from it. When the top suite starts it replaces the
+previous run's evidence with an INCOMPLETE one and removes the previous report and log, so that a killed run never
+leaves an earlier verdict looking current. Each criterion is judged on every test the run *selected* for it (taken
+from the suite model at start), not on the tests the listener happened to hear: a test that never ran can never let
+a criterion pass. SIGINT and SIGTERM are named as the stop reason.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,164 +21,266 @@ from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.api.exceptions import SkipExecution
-from robot.api.types import Secret
 
 from criteria import CRITERIA
-from evidence_report import TEMPLATE_KEYS, render_markdown
+from evidence_report import PROOF, TEMPLATE_KEYS, render_markdown, verdict_line
+from masking import mask, one_line, register
+from suite_model import full_suite
 
+STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
 NOT_REACHED = "not reached"
 
 
-def first_line(text: str) -> str:
+def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
-@library(scope="GLOBAL", listener="SELF")
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@library(scope="GLOBAL", listener="SELF", version="2.0", doc_format="TEXT")
 class Evidence:
+    """Records the run's evidence and writes the plan's Output Template; never read by tests."""
+
     ROBOT_LISTENER_API_VERSION = 3
 
     def __init__(self) -> None:
-        self.values: dict[str, Any] = dict.fromkeys(TEMPLATE_KEYS)
+        self.values: dict[str, Any] = {}
         self.deviations: list[str] = []
         self.beyond_plan: dict[str, dict] = {}
         self.target: dict[str, str] = {}
         self.outcomes: dict[str, tuple[str, str]] = {}
-        self.tests: list[dict[str, str]] = []
-        self.acceptance: dict[str, list[tuple[str, str, str]]] = {ac: [] for ac in CRITERIA}
-        self.stop_reason: str | None = None
-        self.secrets: list[str] = []
-        self.written = False
-        self.beyond_plan_detail = ""
+        self.order: list[str] = []
+        self.selected: dict[str, list[str]] = {}
+        self.in_plan: dict[str, list[str]] = {}
+        self.plan_complete = True
+        self.all_selected: list[str] = []
+        self.signals: list[str] = []
+        self.started_at = _now()
+        self.outdir: Path | None = None
+        self.final = False
+        self._detail = ""
+        self._current_test = ""
 
-    # --- masking -------------------------------------------------------------------------------------------
-    @keyword
-    def register_secret(self, secret: Secret | str) -> None:
-        """Every later log line and evidence file has this value replaced by ***."""
-        from urllib.parse import quote
-
-        value = secret.value if isinstance(secret, Secret) else secret
-        for form in {value, quote(value, safe="")} if value else ():
-            if form not in self.secrets:
-                self.secrets.append(form)
-
-    @keyword
-    def mask(self, text: Any) -> str:
-        text = "" if text is None else str(text)
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    @keyword
-    def log_evidence(self, title: str, text: str) -> None:
-        """Log a block of captured output (process stdout/stderr, pytest summary) with secrets masked."""
-        logger.info(f"{title}:\n{self.mask(text) or '(empty)'}")
-
-    # --- recording ------------------------------------------------------------------------------------------
+    # --- keywords: recording only -------------------------------------------------------------------------------
     @keyword
     def record_evidence(self, **values: Any) -> None:
-        """Record Output Template values, e.g. `Record Evidence    run_id=${id}    run_status=${status}`."""
+        """Record named values of the evidence (Output Template fields and more); secrets are masked.
+
+        Arguments: `name=value` pairs. Returns nothing.
+
+        Example: `Record Evidence    run_id=${run}[id]    run_status=${run}[status]`
+        """
         for name, value in values.items():
             self.values[name] = value
-            logger.info(f"evidence: {name} = {self.mask(value)}")
-
-    @keyword
-    def evidence_value(self, name: str) -> Any:
-        return self.values.get(name)
+            logger.info(f"evidence: {name} = {mask(json.dumps(value, default=str))}")
 
     @keyword
     def record_deviation(self, *parts: str) -> None:
-        """A place where the plan's literal command does not fit the backend: logged as WARN, listed in the evidence."""
-        text = self.mask(" ".join(parts))
+        """A place where the plan's literal command does not fit the backend: a WARN in the log, a line in the evidence.
+
+        Example: `Record Deviation    Plan §3 queries aos_trace_steps.run_id, which this schema does not have.`
+        """
+        text = mask(" ".join(parts))
         if text not in self.deviations:
             self.deviations.append(text)
         logger.warn(f"Plan deviation: {text}")
 
     @keyword
     def record_target(self, name: str, value: Any) -> None:
-        self.target[name] = self.mask(value)
+        """What was tested (backend, database, tenant, …): the head of evidence.md and the top suite's metadata.
+
+        Example: `Record Target    Tenant ID    ${TENANT_ID}`
+        """
+        self.target[name] = mask(value)
+        self._write_incomplete("the run did not finish")
 
     @keyword
     def record_beyond_plan(self, *detail: str) -> None:
-        """The values a beyond-plan check compared; the listener adds the test's outcome when it ends."""
-        self.beyond_plan_detail = self.mask(" ".join(detail))
-        logger.info(f"beyond the plan: {self.beyond_plan_detail}")
+        """The values a beyond-plan check compared; shown beside its outcome in evidence.md.
 
-    # --- stop on failure ------------------------------------------------------------------------------------
+        Example: `Record Beyond Plan    recomputed ${hash} from 1 Postgres step row`
+        """
+        self._detail = mask(" ".join(detail))
+        logger.info(f"beyond the plan: {self._detail}")
+
     @keyword
-    def depends_on(self, *names: str) -> None:
-        """Skip this test as "not reached" unless every named test or suite has passed."""
-        for name in names:
-            if name not in self.outcomes:
-                raise SkipExecution(f"{NOT_REACHED}: '{name}' did not run")
-            status, message = self.outcomes[name]
-            if status != "PASS":
-                reason = message if message.startswith(NOT_REACHED) else f"{NOT_REACHED}: '{name}' failed: {message}"
-                raise SkipExecution(self.mask(reason))
+    def register_secret(self, secret: Any) -> None:
+        """Mask `secret` (a Secret or a string) in every later log line and evidence file.
 
-    # --- listener -------------------------------------------------------------------------------------------
+        Example: `Register Secret    ${DATABASE_URL}`
+        """
+        register(secret)
+
+    # --- listener ---------------------------------------------------------------------------------------------
+    def start_suite(self, data, result) -> None:
+        if result.parent is not None:
+            return
+        self.outdir = Path(self._output_dir())
+        selected = list(data.all_tests)
+        self.all_selected = [t.name for t in selected]
+        whole = list(full_suite(str(data.source)).all_tests) if data.source else selected
+        for ac in CRITERIA:
+            self.selected[ac] = [t.name for t in selected if t.tags.match(ac)]
+            self.in_plan[ac] = [t.name for t in whole if t.tags.match(ac)]
+        chosen = set(self.all_selected)
+        self.plan_complete = all(t.name in chosen for t in whole if not t.tags.match("beyond-plan"))
+        for name in STALE_OUTPUTS:
+            (self.outdir / name).unlink(missing_ok=True)
+        self._write_incomplete("the run did not finish")
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._wrap_signal(signum)
+        atexit.register(self._at_exit)
+
+    def _wrap_signal(self, signum: int) -> None:
+        original = signal.getsignal(signum)
+
+        def handler(number, frame):
+            self.signals.append(signal.Signals(number).name)
+            self._write_incomplete(self._interruption())
+            if callable(original):
+                original(number, frame)
+
+        try:
+            signal.signal(signum, handler)
+        except ValueError:  # not in the main thread: Robot could not install its own handler either
+            pass
+
+    def start_test(self, data, result) -> None:
+        self._current_test = result.name
+
     def end_test(self, data, result) -> None:
-        message = first_line(result.message)
+        message = _first_line(result.message)
         self.outcomes[result.name] = (result.status, message)
-        self.tests.append({"name": result.name, "status": result.status, "message": self.mask(message)})
-        for ac, tests in self.acceptance.items():
-            if result.tags.match(ac):  # Robot's own, case-insensitive tag matching
-                tests.append((result.name, result.status, message))
-        if result.status == "FAIL" and self.stop_reason is None:
-            self.stop_reason = self.mask(f"{result.name}: {message}")
+        self.order.append(result.name)
         if result.tags.match("beyond-plan"):
-            detail = message if result.status != "PASS" else self.beyond_plan_detail
-            self.beyond_plan[result.name] = {"status": result.status, "detail": self.mask(detail)}
-        self.beyond_plan_detail = ""
+            detail = message if result.status != "PASS" else self._detail
+            self.beyond_plan[result.name] = {"status": _word(result.status, message), "detail": mask(detail)}
+        self._detail = ""
+        self._current_test = ""
 
     def end_suite(self, data, result) -> None:
-        failed = [first_line(t.message) for t in result.all_tests if t.status != "PASS"]
-        setup_error = first_line(result.message)
-        status = "PASS" if result.status == "PASS" and not setup_error else "FAIL"
-        self.outcomes[result.name] = (status, setup_error or (failed[0] if failed else ""))
-        if setup_error and self.stop_reason is None:
-            self.stop_reason = self.mask(f"{result.name} setup: {setup_error}")
-        if result.parent is None:
-            self.write(result.status)
+        if result.parent is not None:
+            return
+        if _first_line(result.message) and not self.outcomes:
+            self.values.setdefault("setup_error", _first_line(result.message))
+        document = self.document(setup_error=_first_line(result.message))
+        result.metadata["Result"] = mask(document["result_line"])
+        result.metadata["First failure"] = mask(document["first_failure"] or "none")
+        for ac in CRITERIA:
+            result.metadata[ac] = mask(verdict_line(ac, document))
+        self._write(document)
+        self.final = True
 
     def close(self) -> None:
-        if not self.written:
-            self.write("FAIL")
+        if not self.final:
+            self._write_incomplete(self._interruption())
+            return
+        document = json.loads((self.outdir / "evidence.json").read_text()) if self.outdir else {}
+        lines = [f"Run Proof Test Plan v4: {document.get('result_line', '')}"]
+        lines += [f"  {verdict_line(ac, document)}" for ac in CRITERIA]
+        lines.append(f"Evidence: {self.outdir / 'evidence.md'}")
+        print("\n".join(lines), file=sys.__stdout__)
 
-    # --- output ---------------------------------------------------------------------------------------------
-    def acceptance_summary(self) -> dict[str, str]:
-        summary = {}
-        for ac, tests in self.acceptance.items():
-            statuses = {status for _, status, _ in tests}
-            summary[ac] = ("FAIL" if "FAIL" in statuses else "NOT REACHED" if not tests or "SKIP" in statuses
-                           else "PASS")
-        return summary
+    def _at_exit(self) -> None:
+        if not self.final:
+            self._write_incomplete(self._interruption())
 
-    def document(self, suite_status: str) -> dict:
+    # --- judgement --------------------------------------------------------------------------------------------
+    def _interruption(self) -> str:
+        during = f" during '{self._current_test}'" if self._current_test else ""
+        if self.signals:
+            return f"interrupted by {' then '.join(self.signals)}{during}: the run did not finish"
+        return f"the run did not finish{during}"
+
+    def acceptance(self) -> dict[str, str]:
+        verdicts = {}
+        for ac in CRITERIA:
+            names = self.selected.get(ac, [])
+            statuses = [self.outcomes.get(name, ("NOT RUN", ""))[0] for name in names]
+            if not names:
+                verdicts[ac] = "NOT RUN"
+            elif "FAIL" in statuses:
+                verdicts[ac] = "FAIL"
+            elif all(status == "PASS" for status in statuses):
+                verdicts[ac] = "PASS"
+            else:
+                verdicts[ac] = "NOT REACHED"
+        return verdicts
+
+    def document(self, setup_error: str = "", incomplete: str = "") -> dict:
+        acceptance = self.acceptance()
+        ran = [name for name in self.order]
+        failures = [name for name in ran if self.outcomes[name][0] == "FAIL"]
+        first = failures[0] if failures else None
+        first_failure = one_line(f"{first}: {self.outcomes[first][1]}") if first else (
+            one_line(f"suite setup: {setup_error}") if setup_error else None)
+        later_ran = bool(first) and any(self.outcomes[n][0] in ("PASS", "FAIL") for n in ran[ran.index(first) + 1:])
+        unheard = [name for name in self.all_selected if name not in self.outcomes]
+        if incomplete or self.signals:
+            result = "INCOMPLETE"
+        elif first_failure or any(v == "FAIL" for v in acceptance.values()):
+            result = "FAIL"
+        elif unheard or not self.plan_complete or any(v != "PASS" for v in acceptance.values()):
+            result = "PARTIAL"
+        else:
+            result = "PASS"
+        not_reached: dict[str, list[str]] = {}
+        for name in ran:
+            status, message = self.outcomes[name]
+            if status == "SKIP":
+                not_reached.setdefault(message or "not reached", []).append(name)
+        if unheard:
+            cause = incomplete or (self._interruption() if self.signals else "never ran: the run stopped before it")
+            not_reached.setdefault(cause, []).extend(unheard)
+        counts = {status: sum(1 for n in ran if self.outcomes[n][0] == status) for status in ("PASS", "FAIL", "SKIP")}
+        result_line = {"PASS": f"PASS — {counts['PASS']} tests passed",
+                       "FAIL": f"FAIL — {counts['FAIL']} failed, {counts['SKIP'] + len(unheard)} not reached, "
+                               f"{counts['PASS']} passed",
+                       "PARTIAL": "PARTIAL — only part of the plan was selected; no verdict on the rest",
+                       "INCOMPLETE": f"INCOMPLETE — {incomplete or self._interruption()}"}[result]
+        values = {key: self.values.get(key) for key in TEMPLATE_KEYS}
+        values.update({k: v for k, v in self.values.items() if k not in values})
         return {
-            **self.values,
-            "acceptance": self.acceptance_summary(),
+            **values,
+            "result": result,
+            "result_line": result_line,
+            "first_failure": first_failure,
+            "first_failure_label": "First failure" if later_ran or not first else "Stopped at",
+            "stop_reason": (incomplete or self._interruption()) if result == "INCOMPLETE" else first_failure,
+            "interrupted_by": self.signals or None,
+            "plan_complete": self.plan_complete,
+            "acceptance": acceptance,
+            "criteria_tests": {ac: [{"name": n, "status": _word(*self.outcomes.get(n, ("NOT RUN", "")))}
+                                    for n in self.selected.get(ac, [])] for ac in CRITERIA},
             "deviations": self.deviations,
             "beyond_plan": self.beyond_plan,
-            "result": "PASS" if suite_status == "PASS" and self.stop_reason is None else "FAIL",
-            "stop_reason": self.stop_reason,
             "target": self.target,
-            "tests": self.tests,
-            "criteria_tests": {ac: [{"name": n, "status": s, "message": m} for n, s, m in tests]
-                               for ac, tests in self.acceptance.items()},
-            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "tests": [{"name": n, "status": _word(*self.outcomes[n]), "message": mask(self.outcomes[n][1])} for n in ran]
+                     + [{"name": n, "status": "NOT REACHED", "message": ""} for n in unheard],
+            "not_reached": not_reached,
+            "unreached_fields": [key for key in TEMPLATE_KEYS if key not in self.values],
+            "started_at": self.started_at,
+            "generated_at": _now(),
         }
 
-    def write(self, suite_status: str) -> None:
-        self.written = True
-        outdir = Path(self._output_dir())
-        document = self.document(suite_status)
+    # --- output -----------------------------------------------------------------------------------------------
+    def _write_incomplete(self, reason: str) -> None:
+        if self.outdir is None or self.final:
+            return
+        self._write(self.document(incomplete=reason))
+
+    def _write(self, document: dict) -> None:
         try:
-            outdir.mkdir(parents=True, exist_ok=True)
-            (outdir / "evidence.json").write_text(self.mask(json.dumps(document, indent=2, default=str)) + "\n")
-            (outdir / "evidence.md").write_text(self.mask(render_markdown(document)))
+            self.outdir.mkdir(parents=True, exist_ok=True)
+            for name, text in (("evidence.json", json.dumps(document, indent=2, default=str) + "\n"),
+                               ("evidence.md", render_markdown(document))):
+                temporary = self.outdir / f".{name}.tmp"
+                temporary.write_text(mask(text))
+                os.replace(temporary, self.outdir / name)
         except OSError as exc:
-            print(f"runproof: cannot write the evidence to {outdir}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"runproof: cannot write the evidence to {self.outdir}: {exc.strerror or exc}", file=sys.__stderr__)
 
     @staticmethod
     def _output_dir() -> str:
@@ -183,3 +290,8 @@ class Evidence:
             return BuiltIn().get_variable_value("${OUTPUT DIR}") or os.getcwd()
         except RobotNotRunningError:
             return os.getcwd()
+
+
+def _word(status: str, message: str = "") -> str:
+    """Robot's statuses in the evidence's vocabulary: PASS, FAIL, NOT REACHED (a skip is always 'not reached')."""
+    return {"PASS": "PASS", "FAIL": "FAIL"}.get(status, "NOT REACHED")

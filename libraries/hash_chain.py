@@ -26,9 +26,25 @@ def root_hash(run_id: str, steps: Iterable[tuple[int, str, str]]) -> str | None:
     return digest.hexdigest()
 
 
-@library(scope="GLOBAL")
+@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
 class HashChain:
+    """The coordinator's HASH_CHAIN, recomputed by the suite."""
+
     @keyword
     def root_hash_from_step_rows(self, run_id: str, rows: list) -> str | None:
-        """Rows of (step_index, skill_name, status, ...) as read from aos_trace_steps."""
-        return root_hash(run_id, [(row[0], row[1], row[2]) for row in rows])
+        """The root hash of the run from its aos_trace_steps rows (dictionaries with step_index, skill_name, status).
+
+        Returns the 64-hex sha256, or None for no steps.
+
+        Example: `${recomputed}=    Root Hash From Step Rows    ${run}[id]    ${steps}`
+        """
+        return root_hash(run_id, [(row["step_index"], row["skill_name"], row["status"]) for row in rows])
+
+    @keyword
+    def coerced_step_statuses(self, rows: list) -> list[dict]:
+        """The rows as the coordinator reads them back: step_index, skill_name and the store's coerced status.
+
+        Example: `${expected}=    Coerced Step Statuses    ${steps}`
+        """
+        return [{"step_index": int(row["step_index"]), "skill_name": row["skill_name"],
+                 "status": coerce_status(row["status"])} for row in sorted(rows, key=lambda r: int(r["step_index"]))]

@@ -12,16 +12,43 @@ def skills(steps: list) -> list[str]:
     return [step.get("skill") for step in steps]
 
 
-@library(scope="GLOBAL")
+def plan_steps(plan_json: str | None) -> list:
+    """The steps of runs.plan_json ([] when it is empty or has none)."""
+    return json.loads(plan_json).get("steps", []) if plan_json else []
+
+
+@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
 class PlanComparison:
+    """Compares the stored plan, the trace's recorded plan and the executed steps."""
+
+    @keyword
+    def stored_plan_steps(self, plan_json: str | None) -> list:
+        """The steps of runs.plan_json, parsed; fails in one line when it is not a JSON plan with a steps list.
+
+        Example: `${steps}=    Stored Plan Steps    ${run}[plan_json]`
+        """
+        try:
+            steps = plan_steps(plan_json)
+        except (ValueError, AttributeError) as error:
+            raise AssertionError(f"runs.plan_json is not a JSON plan: {error}") from None
+        if not isinstance(steps, list):
+            raise AssertionError("runs.plan_json has no list of steps")
+        return steps
+
     @keyword
     def executed_steps_should_follow_the_stored_plan(self, plan_json: str | None, trace_plan, step_rows: list) -> str:
-        """Skills, in order: runs.plan_json steps == aos_traces.plan == aos_trace_steps (by step_index)."""
+        """Skills, in order: runs.plan_json steps == aos_traces.plan == aos_trace_steps (by step_index).
+
+        Arguments: the run's plan_json, the trace's `plan` column, the step rows (dictionaries).
+        Returns the three lists compared.
+
+        Example: `${detail}=    Executed Steps Should Follow The Stored Plan    ${run}[plan_json]    ${trace}[plan]    ${steps}`
+        """
         if not plan_json:
             raise AssertionError("runs.plan_json is empty: there is no stored plan to compare with")
         stored = skills(json.loads(plan_json).get("steps", []))
         recorded = skills(trace_plan if isinstance(trace_plan, list) else json.loads(trace_plan or "[]"))
-        executed = [row[1] for row in sorted(step_rows, key=lambda row: row[0])]
+        executed = [row["skill_name"] for row in sorted(step_rows, key=lambda row: row["step_index"])]
         detail = f"stored plan {stored}, trace's recorded plan {recorded}, executed steps {executed}"
         logger.info(detail)
         if recorded != stored:

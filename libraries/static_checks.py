@@ -1,6 +1,8 @@
 """Plan §1, static verification: facts read from the backend's source by parsing it, not by a loose grep.
 
-The plan's `rg` pattern is also matched line by line (file:line:text) and logged as evidence; rg itself is not needed.
+A call counts only when it is reachable from the `run` sub-command's handler, following calls between the module's
+own functions (`main → _dispatch → run_goal → …`): a call left in dead code is not the path the CLI takes.
+The plan's `rg` search is run when rg is installed; otherwise the suite applies the plan's pattern itself and says so.
 """
 
 from __future__ import annotations
@@ -8,6 +10,9 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import shutil
+import subprocess
+from collections import deque
 from pathlib import Path
 
 from robot.api import logger
@@ -78,19 +83,132 @@ def call_lines(tree: Source, name: str) -> list[int]:
         or (isinstance(node.func, ast.Attribute) and node.func.attr == name))]
 
 
-@library(scope="GLOBAL")
+def module_functions(tree: Source) -> dict[str, ast.FunctionDef]:
+    """The module's own functions (top level), by name."""
+    module = tree.nodes[0]
+    return {node.name: node for node in module.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def calls_of_functions(function: ast.AST, names: set[str]) -> list[str]:
+    """The module functions called inside `function`, in source order."""
+    calls = [node for node in ast.walk(function) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+             and node.func.id in names]
+    return [call.func.id for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset))]
+
+
+def is_command_test(test: ast.AST, command: str) -> bool:
+    """`x == "run"`, `"run" == x` or `x in ("run", ...)`."""
+    if not isinstance(test, ast.Compare):
+        return False
+    operands = [test.left, *test.comparators]
+    constants = [o.value for o in operands if isinstance(o, ast.Constant)]
+    constants += [e.value for o in operands if isinstance(o, (ast.Tuple, ast.List, ast.Set))
+                  for e in o.elts if isinstance(e, ast.Constant)]
+    return command in constants and any(isinstance(op, (ast.Eq, ast.In)) for op in test.ops)
+
+
+def handler_roots(tree: Source, command: str, functions: dict) -> tuple[list[str], list[str]]:
+    """The chain from main to the function that branches on `command`, and the calls in that branch."""
+    parents: dict[str, str | None] = {"main": None}
+    queue = deque(["main"] if "main" in functions else [])
+    while queue:
+        name = queue.popleft()
+        for node in ast.walk(functions[name]):
+            if isinstance(node, ast.If) and is_command_test(node.test, command):
+                chain = [name]
+                while parents[chain[0]]:
+                    chain.insert(0, parents[chain[0]])
+                branch = ast.Module(body=node.body, type_ignores=[])
+                return chain, calls_of_functions(branch, set(functions))
+        for callee in calls_of_functions(functions[name], set(functions)):
+            if callee not in parents:
+                parents[callee] = name
+                queue.append(callee)
+    return [], []
+
+
+def reachable_call_chain(tree: Source, command: str, target: str) -> list[str] | None:
+    """main → … → handler → … → target, following the module's own functions, or None when unreachable."""
+    functions = module_functions(tree)
+    chain, roots = handler_roots(tree, command, functions)
+    if not chain:
+        return None
+    names = local_names(tree, target)
+    parents: dict[str, str | None] = {root: None for root in roots}
+    queue = deque(roots)
+    while queue:
+        name = queue.popleft()
+        function = functions[name]
+        if any(isinstance(n, ast.Call) and ((isinstance(n.func, ast.Name) and n.func.id in names)
+               or (isinstance(n.func, ast.Attribute) and n.func.attr == target)) for n in ast.walk(function)):
+            path = [name]
+            while parents[path[0]]:
+                path.insert(0, parents[path[0]])
+            return [*chain, *path, target]
+        for callee in calls_of_functions(function, set(functions)):
+            if callee not in parents:
+                parents[callee] = name
+                queue.append(callee)
+    return None
+
+
+def enclosing_function(tree: Source, line: int) -> str:
+    for name, function in module_functions(tree).items():
+        if function.lineno <= line <= (function.end_lineno or function.lineno):
+            return name
+    return "module level"
+
+
+@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
 class StaticChecks:
-    @keyword
-    def log_plan_search(self, path: str, pattern: str) -> list[str]:
-        """The plan's `rg -n "<pattern>" <file>`, as file:line:text evidence."""
-        regex = re.compile(pattern)
+    """Facts of plan §1, read from the backend's source with Python's own parser."""
+
+    @keyword("Run The Plan's Search")
+    def run_the_plans_search(self, sut_root: str, path: str, pattern: str) -> list[str]:
+        """The plan's `rg -n "<pattern>" <file>` from the repository root: run when rg is installed, otherwise the
+        suite applies the same pattern line by line and the log says so. Returns the matching `file:line:text` lines.
+
+        Example: `Run The Plan's Search    ${SUT_ROOT}    ${CUS_CLI}    ${PLAN_SEARCH}`
+        """
         if not path or not Path(path).is_file():
-            logger.info(f"rg -n \"{pattern}\": the file '{path}' does not exist")
+            logger.info(f"the plan's search cannot run: the file '{path}' does not exist")
             return []
+        relative = str(Path(path).resolve().relative_to(Path(sut_root).resolve())) if sut_root else path
+        rg = shutil.which("rg")
+        if rg:
+            result = subprocess.run([rg, "-n", pattern, relative], cwd=sut_root, capture_output=True, text=True, timeout=30)
+            matches = result.stdout.splitlines()
+            logger.info(f"$ cd {sut_root}\n$ rg -n \"{pattern}\" {relative}\n" + ("\n".join(matches) or "(no match)"))
+            return matches
+        regex = re.compile(pattern)
         lines = Path(path).read_text().splitlines()
-        matches = [f"{Path(path).name}:{n}:{text}" for n, text in enumerate(lines, 1) if regex.search(text)]
-        logger.info(f"rg -n \"{pattern}\" {path}\n" + ("\n".join(matches) or "(no match)"))
+        matches = [f"{n}:{text}" for n, text in enumerate(lines, 1) if regex.search(text)]
+        logger.info(f"rg is not installed: the plan's pattern \"{pattern}\" was applied by the suite (Python re) to "
+                    f"{relative}, line by line\n" + ("\n".join(matches) or "(no match)"))
         return matches
+
+    @keyword
+    def call_should_be_reachable_from_the_command(self, path: str, command: str, name: str) -> str:
+        """`name` is called on a path of calls from `main` through the handler of the `command` sub-command.
+
+        Returns the chain, e.g. `main → _dispatch → run_goal → _generate_plan_or_fail → generate_plan_for_run`.
+
+        Example: `${chain}=    Call Should Be Reachable From The Command    ${CUS_CLI}    run    generate_plan_for_run`
+        """
+        tree = parse(path)
+        file = Path(path).name
+        chain = reachable_call_chain(tree, command, name)
+        if chain:
+            logger.info(f"{file}: {' → '.join(chain)}")
+            return " → ".join(chain)
+        lines = call_lines(tree, name)
+        if not lines:
+            raise AssertionError(f"{file} never calls {name}")
+        handler, _ = handler_roots(tree, command, module_functions(tree))
+        where = ", ".join(f"line {n} in {enclosing_function(tree, n)}" for n in lines)
+        raise AssertionError(f"{file} calls {name} ({where}) but not on the `{command}` command's path "
+                             f"({' → '.join(handler) or 'no handler of ' + command + ' found from main'}): "
+                             f"the call is not reachable from the handler")
 
     @keyword
     def argument_should_be_required(self, path: str, command: str, flag: str) -> None:
@@ -124,13 +242,6 @@ class StaticChecks:
             where = ", ".join(f"{m} (line {n})" for m, n in imported) or "nowhere"
             raise AssertionError(f"{Path(path).name} does not import {name} from {module}; it is imported from {where}")
         logger.info(f"{Path(path).name}: imports {name} from {module} on line(s) {[n for m, n in imported if m == module]}")
-
-    @keyword
-    def source_should_call(self, path: str, name: str) -> None:
-        calls = call_lines(parse(path), name)
-        if not calls:
-            raise AssertionError(f"{Path(path).name} never calls {name}")
-        logger.info(f"{Path(path).name}: calls {name} on line(s) {calls}")
 
     @keyword
     def source_should_create_no_customer_run(self, path: str) -> str:

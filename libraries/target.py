@@ -1,5 +1,5 @@
 """The system under test: which backend, which interpreter, which database, and the environment of every backend
-process the suite starts. Bad input is rejected here, in one line, before anything touches the target database."""
+process. Bad input is rejected here, in one line, before anything touches the target database."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -15,12 +16,14 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.api.types import Secret
 
+from backend_env import backend_environment
 from local_http_target import LocalHttpTarget
-from throwaway_postgres import ThrowawayPostgres, migrate
+from masking import mask, register
+from throwaway_postgres import ThrowawayPostgres, migrate, migrate_command, sweep_orphaned_directories
 
 CUS_CLI = "app/hoc/cus/integrations/cus_cli.py"
 # runs.tenant_id is free text in the backend, but aos_traces.tenant_id is varchar(64): keep ids that fit both.
-TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
 
 class TargetError(ValueError):
@@ -29,87 +32,166 @@ class TargetError(ValueError):
     ROBOT_SUPPRESS_NAME = True
 
 
-@library(scope="GLOBAL")
+@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
 class Target:
+    """Resolves and starts what the plan runs against; every message it raises is one masked line."""
+
     def __init__(self) -> None:
         self.postgres: ThrowawayPostgres | None = None
         self.http_target: LocalHttpTarget | None = None
+        self.sqlite_files: dict[str, str] = {}
+        self.private_sqlite = ""
 
     @keyword
     def resolve_backend(self, sut_root: str) -> str:
-        """The backend/ directory of SUT_ROOT, which must hold the plan's customer CLI."""
+        """The backend/ directory of SUT_ROOT, which must hold the plan's customer CLI.
+
+        Example: `${backend}=    Resolve Backend    ${SUT_ROOT}`
+        """
         backend = Path(sut_root).expanduser().resolve() / "backend"
         if not Path(sut_root).is_dir():
             raise TargetError(f"SUT_ROOT '{sut_root}' does not exist — set SUT_ROOT to the repository root that contains backend/")
         if not (backend / CUS_CLI).is_file():
             raise TargetError(f"SUT_ROOT '{sut_root}' is not a backend: {backend / CUS_CLI} is missing — "
-                             "set SUT_ROOT to the repository root that contains backend/")
+                              "set SUT_ROOT to the repository root that contains backend/")
         return str(backend)
 
     @keyword
     def resolve_backend_python(self, backend_python: str) -> str:
-        """BACKEND_PYTHON as an absolute path; empty means the interpreter running the suite."""
+        """BACKEND_PYTHON as an absolute path; empty means the interpreter running the suite.
+
+        Example: `${python}=    Resolve Backend Python    ${BACKEND_PYTHON}`
+        """
         if not backend_python:
             return sys.executable
         found = shutil.which(backend_python)
         if not found:
             raise TargetError(f"BACKEND_PYTHON '{backend_python}' is not an executable — "
-                             "set BACKEND_PYTHON to the interpreter that has the backend's dependencies")
+                              "set BACKEND_PYTHON to the interpreter that has the backend's dependencies")
         return found
 
     @keyword
-    def validate_run_inputs(self, tenant_id: str, agent_id: str) -> None:
+    def validate_run_inputs(self, tenant_id: str, agent_id: str, other_tenant_id: str) -> None:
+        """TENANT_ID, AGENT_ID and OTHER_TENANT_ID are usable ids, and the two tenants differ.
+
+        Example: `Validate Run Inputs    ${TENANT_ID}    ${AGENT_ID}    ${OTHER_TENANT_ID}`
+        """
         if not tenant_id.strip():
             raise TargetError("TENANT_ID is empty — the plan needs an explicit tenant: set TENANT_ID")
-        if not TENANT_ID.fullmatch(tenant_id):
+        if not IDENTIFIER.fullmatch(tenant_id):
             raise TargetError(f"TENANT_ID '{tenant_id[:80]}' is malformed — use 1-64 letters, digits, '.', '_', ':' or '-' "
-                             "(a UUID is typical)")
-        if agent_id and not TENANT_ID.fullmatch(agent_id):
+                              "(a UUID is typical)")
+        if agent_id and not IDENTIFIER.fullmatch(agent_id):
             raise TargetError(f"AGENT_ID '{agent_id[:80]}' is malformed — use the id printed by "
-                             "`cus_cli create-agent`, or leave AGENT_ID empty to create one")
+                              "`cus_cli create-agent`, or leave AGENT_ID empty to create one")
+        if not IDENTIFIER.fullmatch(other_tenant_id) or other_tenant_id == tenant_id:
+            raise TargetError(f"OTHER_TENANT_ID '{other_tenant_id[:80]}' must be a valid tenant id different from TENANT_ID")
 
     @keyword
-    def start_throwaway_database(self, backend_dir: str, backend_python: str) -> Secret:
-        """A private PostgreSQL on 127.0.0.1 with one database, migrated to head by the backend's own alembic."""
-        self.postgres = ThrowawayPostgres().start()
+    def start_throwaway_database(self, backend_dir: str, backend_python: str, migrate_with: str = "") -> Secret:
+        """A private PostgreSQL on 127.0.0.1 that logs every statement, migrated by MIGRATE_COMMAND (default: the
+        backend's own `alembic upgrade head`). Throwaway directories that killed runs left behind are removed first.
+
+        Returns the database URL as a Secret (its password is masked from here on).
+
+        Example: `${url}=    Start Throwaway Database    ${BACKEND_DIR}    ${PYTHON}    ${MIGRATE_COMMAND}`
+        """
+        for leftover in sweep_orphaned_directories():
+            logger.info(f"removed {leftover}, left behind by a run that was killed")
+        self.postgres = ThrowawayPostgres(log_statements=True, supervised=True).start()
+        register(self.postgres.password)
         url = self.postgres.create_database(f"runproof_{uuid.uuid4().hex[:8]}")
+        register(url)
         try:
-            migrate(url, backend_dir, python=backend_python)
-        except RuntimeError as exc:  # the password is not registered for masking yet
-            raise TargetError(str(exc).replace(self.postgres.password, "***")) from None
-        logger.info(f"Throwaway PostgreSQL on 127.0.0.1:{self.postgres.port}, migrated to head")
+            migrate(url, backend_dir, python=backend_python, command=migrate_with)
+        except RuntimeError as exc:
+            raise TargetError(mask(exc)) from None
+        logger.info(f"Throwaway PostgreSQL on 127.0.0.1:{self.postgres.port}, migrated with "
+                    f"`{migrate_with or migrate_command(backend_python)}`; statements logged to {self.postgres.log_file}")
         return Secret(url)
 
     @keyword
+    def statement_log_of_the_throwaway_database(self) -> str:
+        """The server log of the suite's own PostgreSQL (every statement), or empty when the suite owns no database.
+
+        Example: `${log}=    Statement Log Of The Throwaway Database`
+        """
+        return str(self.postgres.log_file) if self.postgres else ""
+
+    @keyword
     def stop_throwaway_database(self) -> None:
+        """Stop the suite's own PostgreSQL and remove its directory (nothing when there is none).
+
+        Example: `Stop Throwaway Database`
+        """
         if self.postgres:
             self.postgres.stop()
             self.postgres = None
 
     @keyword
     def start_local_http_target(self) -> str:
-        """Answers the stub plan's http_call on 127.0.0.1 so a run needs no internet."""
+        """Answers the stub plan's http_call on 127.0.0.1 so a run of the reference needs no internet.
+
+        Returns the URL the reference's stub planner calls (REFERENCE_HTTP_CALL_URL).
+
+        Example: `${url}=    Start Local Http Target`
+        """
         self.http_target = LocalHttpTarget().start()
         return self.http_target.url
 
     @keyword
     def stop_local_http_target(self) -> None:
+        """Stop the local HTTP answer (nothing when it was not started).
+
+        Example: `Stop Local Http Target`
+        """
         if self.http_target:
             self.http_target.stop()
             self.http_target = None
 
     @keyword
-    def backend_environment(self, database_url: Secret, use_postgres_traces: str, **extra: str) -> dict:
-        """The plan's environment (PYTHONPATH=. USE_POSTGRES_TRACES DATABASE_URL) over the suite's own environment."""
-        env = {name: value for name, value in os.environ.items() if name not in ("ENV", "AOS_ENVIRONMENT")}
-        env.update(extra, PYTHONPATH=".", USE_POSTGRES_TRACES=use_postgres_traces)
-        env["DATABASE_URL"] = database_url
-        return env
+    def backend_environment(self, database_url: Secret, use_postgres_traces: str, http_url: str, sqlite_trace_file: str) -> dict:
+        """The plan's environment (PYTHONPATH=. USE_POSTGRES_TRACES DATABASE_URL) over the suite's own environment.
+
+        The backend's SQLite trace store is pointed at a file private to this run (AOS_TRACE_DB_PATH, which the
+        reference honours), so two suites on one machine cannot see each other's fallback; SQLITE_TRACE_FILE, the
+        path a backend with a fixed path uses, is watched too. Both are fingerprinted now.
+        Returns the environment as a dictionary.
+
+        Example: `${env}=    Backend Environment    ${url}    true    ${http}    ${SQLITE_TRACE_FILE}`
+        """
+        self.private_sqlite = str(Path(tempfile.gettempdir()) / f"runproof-sqlite-{uuid.uuid4().hex[:12]}" / "traces.db")
+        self.sqlite_files = {path: fingerprint(path) for path in dict.fromkeys((sqlite_trace_file, self.private_sqlite))}
+        return backend_environment(database_url.value, use_postgres_traces, REFERENCE_HTTP_CALL_URL=http_url,
+                                   AOS_TRACE_DB_PATH=self.private_sqlite)
 
     @keyword
-    def file_fingerprint(self, path: str) -> str:
-        """`absent`, or the size and sha256 of the file: compared before and after to prove it was not touched."""
-        file = Path(path)
-        if not file.exists():
-            return "absent"
-        return f"{file.stat().st_size} bytes, sha256 {hashlib.sha256(file.read_bytes()).hexdigest()[:16]}"
+    def sqlite_trace_files_should_be_untouched(self) -> str:
+        """Every watched SQLite trace file is as it was before the first backend process (absent, usually).
+
+        Returns a line describing what was compared.
+
+        Example: `${detail}=    SQLite Trace Files Should Be Untouched`
+        """
+        changed = [f"{path} was {before}, now {fingerprint(path)}" for path, before in self.sqlite_files.items()
+                   if fingerprint(path) != before]
+        if changed:
+            raise AssertionError(f"the SQLite fallback was used: {'; '.join(changed)}")
+        return "; ".join(f"{path}: {before}" for path, before in self.sqlite_files.items())
+
+    @keyword
+    def remove_private_sqlite_file(self) -> None:
+        """The run's private SQLite path and its folder go at the end (a fallback may have created them).
+
+        Example: `Remove Private SQLite File`
+        """
+        if self.private_sqlite:
+            shutil.rmtree(Path(self.private_sqlite).parent, ignore_errors=True)
+
+
+def fingerprint(path: str) -> str:
+    """`absent`, or the size and sha256 of the file: compared before and after to prove it was not touched."""
+    file = Path(path)
+    if not file.exists():
+        return "absent"
+    return f"{file.stat().st_size} bytes, sha256 {hashlib.sha256(file.read_bytes()).hexdigest()[:16]}"

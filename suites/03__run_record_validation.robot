@@ -1,66 +1,91 @@
 *** Settings ***
-Documentation    Plan §3, Run Record Validation: the plan's three queries, on the suite's read-only connection.
+Name                §3 Run Record Validation
+Documentation       Plan §3, Run Record Validation: the plan's three queries, on the suite's read-only connection.
 
-Resource         ../resources/database.resource
-
-Test Setup       Depends On    Customer CLI Creates A Run With Explicit Tenant And Origin
+Library             plan_comparison.PlanComparison
+Library             statement_log.StatementLog
+Resource            ../resources/database.resource
 
 
 *** Test Cases ***
 Run Has Plan
     [Documentation]    Plan §3 "Run has plan": `SELECT id, tenant_id, origin_system_id, status,
-    ...    plan_json IS NOT NULL AS has_plan FROM runs WHERE id = '<run_id>'`.
-    [Metadata]    Criterion    ${AC2}
+    ...    plan_json IS NOT NULL AS has_plan FROM runs WHERE id = '<run_id>'` — and the stored plan has steps.
     [Tags]    AC2
-    ${parameters}=    Run Query Parameters
-    Check Row Count    ${RUN_HAS_PLAN}    ==    1    parameters=${parameters}
-    ...    assertion_message=there is no runs row with id ${RUN_ID}
-    ${rows}=    Query    ${RUN_HAS_PLAN}    parameters=${parameters}
-    Record Evidence    plan_json_stored=${rows}[0][4]
+    [Metadata]    Criterion    ${AC2}
+    ${run}=    Run Fact    run
+    VAR    @{parameters}    ${run}[id]
+    ${rows}=    Query    ${RUN_HAS_PLAN}    parameters=${parameters}    return_dict=${True}
+    Record Evidence    plan_json_stored=${{ bool($rows and $rows[0]['has_plan']) }}
     Check Query Result    ${RUN_HAS_PLAN}    ==    ${True}    col=4    parameters=${parameters}
-    ...    assertion_message=runs.plan_json is NULL for run ${RUN_ID}: no plan was stored
+    ...    assertion_message=runs.plan_json is NULL for run ${run}[id]: no plan was stored
+    ${steps}=    Stored Plan Steps    ${run}[plan_json]
+    Should Not Be Empty    ${steps}    runs.plan_json of run ${run}[id] has no steps
+    Set Test Message    has_plan true: plan_json holds ${{ len($steps) }} step(s), skills ${{ [s.get('skill') for s in $steps] }}
 
 Run Carries The Tenant And Origin That Were Passed
-    [Documentation]    Plan §6, criterion 1: the run row has the explicit `tenant_id` and `origin_system_id` given
-    ...    on the command line (not the CLI's default origin).
-    [Metadata]    Criterion    ${AC1}
+    [Documentation]    Plan §6, criterion 1, on the plan's §3 query: the run row has the explicit `tenant_id` and
+    ...    `origin_system_id` given on the command line (not the CLI's default origin).
     [Tags]    AC1
-    ${parameters}=    Run Query Parameters
+    [Metadata]    Criterion    ${AC1}
+    ${run}=    Run Fact    run
+    VAR    @{parameters}    ${run}[id]
     Check Query Result    ${RUN_HAS_PLAN}    ==    ${TENANT_ID}    col=1    parameters=${parameters}
     ...    assertion_message=runs.tenant_id is {value}, the command passed {expected}
     Check Query Result    ${RUN_HAS_PLAN}    ==    ${ORIGIN_SYSTEM_ID}    col=2    parameters=${parameters}
     ...    assertion_message=runs.origin_system_id is {value}, the command passed {expected}
+    Set Test Message    tenant_id ${TENANT_ID}, origin_system_id ${ORIGIN_SYSTEM_ID}
 
 Plan Was Stored Before Execution Started
-    [Documentation]    Plan §6, criterion 2: "Plan generation occurs before execution". The trace row is opened
-    ...    when execution starts and records the plan it executes: its steps must be the stored plan's steps.
-    [Metadata]    Criterion    ${AC2}
+    [Documentation]    Plan §6, criterion 2: "Plan generation occurs before execution". Observed where the suite can
+    ...    see PostgreSQL's statement log (its own throwaway database, or STATEMENT_LOG): the plan_json write was
+    ...    committed before the first write of the trace. Always: the trace opened when execution started
+    ...    records the stored plan's steps. Without a log the evidence says the order is inferred.
     [Tags]    AC2
-    ${parameters}=    Run Query Parameters
-    Check Query Result
-    ...    ${TRACE_RECORDED_STORED_PLAN}
-    ...    ==
-    ...    ${True}
-    ...    parameters=${parameters}
+    [Metadata]    Criterion    ${AC2}
+    ${run}=    Run Fact    run
+    VAR    @{parameters}    ${run}[id]
+    IF    $PLAN_WRITE_LOG
+        TRY
+            ${detail}=    Plan Should Be Committed Before The Trace Is Written    ${PLAN_WRITE_LOG}    ${run}[id]
+        EXCEPT    AS    ${failure}
+            Record Evidence    plan_before_execution=${{ {"how": "observed", "detail": $failure} }}
+            Fail    ${failure}
+        END
+        VAR    &{order}    how=observed    detail=${detail}
+    ELSE
+        VAR    &{order}    how=inferred
+        ...    detail=no statement log of the database (DATABASE_URL given without STATEMENT_LOG): inferred from the plan the trace recorded when execution started
+    END
+    Record Evidence    plan_before_execution=${order}
+    Check Query Result    ${TRACE_RECORDED_STORED_PLAN}    ==    ${True}    parameters=${parameters}
     ...    assertion_message=the trace opened at execution start lacks the stored plan's steps: no plan_json before execution
+    Set Test Message    ${order}[how]: ${order}[detail]
 
 Trace Exists
     [Documentation]    Plan §3 "Trace exists": `SELECT run_id, tenant_id, started_at, status FROM aos_traces
     ...    WHERE run_id = '<run_id>'`.
-    [Metadata]    Criterion    ${AC3}
     [Tags]    AC3
-    ${parameters}=    Run Query Parameters
-    ${rows}=    Query    ${TRACE_EXISTS}    parameters=${parameters}
-    Record Evidence    trace_rows=${{ len($rows) }}
+    [Metadata]    Criterion    ${AC3}
+    ${run}=    Run Fact    run
+    VAR    @{parameters}    ${run}[id]
+    ${traces}=    The Traces Of The Run    ${run}[id]
+    Record Evidence    trace_rows=${{ len($traces) }}
     Check Row Count    ${TRACE_EXISTS}    >=    1    parameters=${parameters}
-    ...    assertion_message=no aos_traces row for run ${RUN_ID}: the execution left no trace in Postgres
+    ...    assertion_message=no aos_traces row for run ${run}[id]: the execution left no trace in Postgres
+    Set Run Fact    trace    ${traces}
+    Set Test Message    ${{ len($traces) }} aos_traces row(s) for run ${run}[id], status ${traces}[0][status]
 
 Steps Exist
     [Documentation]    Plan §3 "Steps exist": `SELECT COUNT(*) AS step_count FROM aos_trace_steps WHERE run_id =
     ...    '<run_id>'` — through aos_traces.trace_id where the schema has no aos_trace_steps.run_id.
-    [Metadata]    Criterion    ${AC3}
     [Tags]    AC3
-    ${count}=    Count Steps Of The Run
+    [Metadata]    Criterion    ${AC3}
+    ${run}=    Run Fact    run
+    ${count}=    Count The Steps As The Plan Writes It    ${run}[id]
+    ${steps}=    The Step Rows Of The Run    ${run}[id]
+    Set Run Fact    steps    ${steps}
     Record Evidence    trace_step_count=${count}
     Should Be True    ${count} >= 1
-    ...    msg=no aos_trace_steps rows for run ${RUN_ID} (trace trace_${RUN_ID}): execution left no step in Postgres
+    ...    msg=no aos_trace_steps rows for run ${run}[id] (trace trace_${run}[id]): execution left no step in Postgres
+    Set Test Message    step_count ${count}

@@ -3,6 +3,10 @@
 It is started from the machine's PostgreSQL binaries in a temporary directory, listens only on
 127.0.0.1 (on a free port) and on a unix socket inside that directory, and is removed when stopped.
 PostgreSQL refuses to run as root, so under root the server runs as an unprivileged system user.
+With `log_statements=True` it logs every statement to `server.log` (the order of writes is evidence, issue 13).
+With `supervised=True` the reaper stops it and removes its directory if the process that started it dies.
+A run also removes the directories that killed runs left behind: only `runproof-pg-*`, only when the process that
+made it and its server are both gone.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 import pwd
 import re
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -22,10 +27,14 @@ from urllib.parse import quote
 
 import psycopg2
 
+from process_output import failure_line
+
 SUPERUSER = "runproof"
 START_TIMEOUT = 30
 MIGRATE_TIMEOUT = 120
 UNPRIVILEGED_USERS = ("postgres", "nobody")
+PREFIX = "runproof-pg-"
+STATEMENT_LOGGING = "log_statement = 'all'\nlog_line_prefix = '%m [%p] '\n"
 
 
 def find_pg_bin() -> Path:
@@ -47,10 +56,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def sweep_orphaned_directories(tmp: str | None = None) -> list[str]:
+    """Remove throwaway directories whose maker and server are both gone (a killed run's leftovers)."""
+    from reaper import alive, postmaster_pid
+
+    removed = []
+    for directory in Path(tmp or tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((directory / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue  # not fully made yet, or not made by this code
+        server = postmaster_pid(directory)
+        if not alive(owner) and not (server and alive(server)):
+            shutil.rmtree(directory, ignore_errors=True)
+            removed.append(str(directory))
+    return removed
+
+
 class ThrowawayPostgres:
     """Start with `start()`, get URLs from `create_database()`, always `stop()` (or use `with`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_statements: bool = False, supervised: bool = False) -> None:
+        self.log_statements = log_statements
+        self.supervised = supervised
         self.bin = find_pg_bin()
         self.port = free_port()
         self.password = secrets.token_hex(16)
@@ -73,8 +101,18 @@ class ThrowawayPostgres:
         if result.returncode != 0:
             raise RuntimeError(f"{tool} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
 
+    @property
+    def log_file(self) -> Path | None:
+        """The server log, holding every statement when log_statements is on."""
+        return self.dir / "server.log" if self.dir else None
+
     def start(self) -> "ThrowawayPostgres":
-        self.dir = Path(tempfile.mkdtemp(prefix="runproof-pg-"))
+        self.dir = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.dir / "owner.pid").write_text(str(os.getpid()))
+        if self.supervised:
+            from reaper import Reaper
+
+            Reaper.shared().watch_postgres(self.dir)
         pwfile = self.dir / "pwfile"
         pwfile.write_text(self.password + "\n")
         if self._run_as:
@@ -83,6 +121,9 @@ class ThrowawayPostgres:
         try:
             self._pg("initdb", "-D", str(self.dir / "data"), "-U", SUPERUSER, f"--pwfile={pwfile}",
                      "--auth=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8" if self._has_c_utf8() else "--no-locale")
+            if self.log_statements:
+                with open(self.dir / "data" / "postgresql.conf", "a") as conf:
+                    conf.write(STATEMENT_LOGGING)
             options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
             self._pg("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-w",
@@ -119,6 +160,10 @@ class ThrowawayPostgres:
             except (RuntimeError, subprocess.TimeoutExpired):
                 pass
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.supervised:
+            from reaper import Reaper
+
+            Reaper.shared().forget_postgres(self.dir)
         self.dir = None
 
     def __enter__(self) -> "ThrowawayPostgres":
@@ -128,17 +173,27 @@ class ThrowawayPostgres:
         self.stop()
 
 
-def migrate(database_url: str, backend_dir: str | Path, python: str = sys.executable, revision: str = "head") -> None:
-    """Run the backend's own alembic migrations (`alembic upgrade <revision>`) against the database."""
+def migrate_command(python: str = sys.executable, revision: str = "head") -> str:
+    """The default MIGRATE_COMMAND: the backend's own alembic, as `alembic upgrade head` from backend/."""
+    return f"{shlex.quote(python)} -m alembic upgrade {shlex.quote(revision)}"
+
+
+def migrate(database_url: str, backend_dir: str | Path, python: str = sys.executable, revision: str = "head",
+            command: str = "") -> None:
+    """Run `command` (default: the backend's `alembic upgrade <revision>`) in backend/ with DATABASE_URL set.
+
+    The command runs through /bin/sh, so a backend whose migrations need tables created first can be given
+    `python create_base_tables.py && python -m alembic upgrade head`; DB_ROLE defaults to staging (contract §5).
+    """
+    command = command or migrate_command(python, revision)
     env = {**os.environ, "DATABASE_URL": database_url, "DB_ROLE": os.environ.get("DB_ROLE", "staging"), "PYTHONPATH": "."}
-    result = subprocess.run([python, "-m", "alembic", "upgrade", revision], cwd=backend_dir, env=env,
-                            capture_output=True, text=True, timeout=MIGRATE_TIMEOUT)
+    try:
+        result = subprocess.run(["/bin/sh", "-c", command], cwd=backend_dir, env=env, capture_output=True, text=True,
+                                timeout=MIGRATE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"the migration `{command}` did not finish within {MIGRATE_TIMEOUT}s in {backend_dir}") from None
     if result.returncode != 0:
-        raise RuntimeError(f"alembic upgrade {revision} failed in {backend_dir}: {failure_line(result.stderr or result.stdout)}")
+        name = "alembic upgrade head" if command == migrate_command(python, revision) and revision == "head" else (
+            f"alembic upgrade {revision}" if command == migrate_command(python, revision) else f"the migration `{command}`")
+        raise RuntimeError(f"{name} failed in {backend_dir}: {failure_line(result.stderr, result.stdout)}")
 
-
-def failure_line(output: str) -> str:
-    """The last `SomeError: message` line of a traceback (not SQLAlchemy's trailing link), or the last line."""
-    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
-    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line)]
-    return (errors or lines or ["no output"])[-1][:300]

@@ -1,12 +1,14 @@
-"""Plan §4 as a probe: runs in the *backend's* interpreter (cwd backend/, PYTHONPATH=.) and prints one JSON object.
+"""Plan §4 as a probe. It runs in the *backend's* interpreter (cwd backend/, PYTHONPATH=.), not in the suite's.
 
 It first tries the plan's snippet literally (`async with get_session()`); where the backend's get_session cannot be
-used that way it records the error as a plan deviation and uses `get_async_session`, as the contract says.
-With --other-tenant it also asks for the same run under a different tenant, in the same process.
+used that way it records the error (a plan deviation) and uses `get_async_session`, as the contract says (§7).
+It prints the plan's six lines exactly as the plan's snippet prints them, from the same expressions, then one JSON
+line with what the suite cross-checks: the trace and step summaries, and the answer for another tenant.
+
 With `--run-id -` it imports the coordinator and opens its session first, then reads the run id from standard input,
 so the suite can start it while the plan's CLI run executes; given no run id (the run was not reached) it exits
-without asking the coordinator anything.
-Standard library only: it must import nothing the backend's interpreter lacks.
+without asking the coordinator anything. Standard library only: it must import nothing the backend lacks.
+A failure prints `ErrorType: message` on stderr and exits 1.
 """
 
 import argparse
@@ -30,9 +32,19 @@ def summarize(result) -> dict:
         "step_count": len(result.aos_trace_steps),
         "traces": [{"trace_id": t.trace_id, "run_id": t.run_id, "status": t.status, "step_count": t.step_count}
                    for t in result.aos_traces],
-        "steps": [{"step_index": s.step_index, "skill_name": s.skill_name, "status": str(s.status)}
-                  for s in result.aos_trace_steps],
+        "steps": [{"step_index": s.step_index, "skill_name": s.skill_name,
+                   "status": getattr(s.status, "value", None) or str(s.status)} for s in result.aos_trace_steps],
     }
+
+
+def print_like_the_plan(result) -> None:
+    """The plan's own six print statements, verbatim."""
+    print("integrity_model:", result.integrity.model)
+    print("verification_status:", result.integrity.verification_status)
+    print("chain_length:", result.integrity.chain_length)
+    print("root_hash:", result.integrity.root_hash)
+    print("trace_count:", len(result.aos_traces))
+    print("step_count:", len(result.aos_trace_steps))
 
 
 async def plan_literal_session_error() -> str | None:
@@ -68,6 +80,7 @@ async def probe(run_id: str, tenant_id: str, other_tenant: str | None) -> dict:
         if other_tenant:
             calls.append(coordinator.get_run_proof(session, other_tenant, run_id))
         results = await asyncio.gather(*calls)
+        print_like_the_plan(results[0])
         report["proof"] = summarize(results[0])
         if other_tenant:
             report["other_tenant"] = summarize(results[1])
@@ -82,12 +95,11 @@ def main() -> int:
     args = parser.parse_args()
     try:
         report = asyncio.run(probe(args.run_id, args.tenant_id, args.other_tenant))
-        if not report:
-            return 0  # no run id came: the run was not reached, so nothing was asked
-    except Exception as exc:  # noqa: BLE001 — the suite reports any crash as one line
-        print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
+    except Exception as exc:  # noqa: BLE001 — the suite reports any failure as one line
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps(report))
+    if report:
+        print(json.dumps(report))
     return 0
 
 

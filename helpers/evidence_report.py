@@ -1,0 +1,140 @@
+"""evidence.md: the plan's §2 record and §7 Output Template, the acceptance table, and every test — for stakeholders.
+
+One vocabulary: PASS / FAIL / NOT REACHED (NOT RUN for a criterion the run did not select). A value that was never
+reached says NOT REACHED; `null` is a value that was reached and is empty. Values are code spans, and an empty or
+unusual value can never produce an empty or broken code span.
+"""
+
+from __future__ import annotations
+
+from criteria import CRITERIA
+
+# The plan's §7 Output Template: evidence.json keys with the template's labels.
+TEMPLATE = [
+    ("run_id", "Run ID"),
+    ("tenant_id", "Tenant ID"),
+    ("run_status", "Run status"),
+    ("plan_json_stored", "Plan JSON stored"),
+    ("trace_rows", "Trace rows"),
+    ("trace_step_count", "Trace step_count"),
+    ("integrity_model", "Integrity model"),
+    ("verification_status", "Verification status"),
+    ("chain_length", "chain_length"),
+    ("root_hash", "root_hash"),
+    ("pytest", "Pytest"),
+]
+# The plan's §2 "Record": Run ID, Tenant ID, Status, Error (if any).
+RECORD = [("run_id", "Run ID"), ("tenant_id", "Tenant ID"), ("run_status", "Status"), ("run_error", "Error (if any)")]
+TEMPLATE_KEYS = [key for key, _ in TEMPLATE] + ["origin_system_id", "run_error", "pytest_summary", "pytest_counts"]
+
+# The values that prove each criterion.
+PROOF = {
+    "AC1": ("run_id", "tenant_id", "origin_system_id", "run_status"),
+    "AC2": ("plan_json_stored", "plan_before_execution"),
+    "AC3": ("trace_rows", "trace_step_count"),
+    "AC4": ("integrity_model", "verification_status", "chain_length", "root_hash"),
+    "AC5": ("pytest_summary",),
+}
+
+
+def code(value) -> str:
+    """A value as an inline code span that CommonMark renders as exactly that value (never empty, never unclosed)."""
+    if isinstance(value, bool):
+        value = str(value).lower()
+    text = " ".join(str(value).split())
+    if text == "":
+        return "(empty)"
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def shown(doc: dict, key: str) -> str:
+    """NOT REACHED for a value never recorded, `null` for a value recorded as empty, else the value as code."""
+    if key in doc.get("unreached_fields", []) or key not in doc:
+        return "NOT REACHED"
+    value = doc[key]
+    if value is None:
+        return "`null`"
+    if isinstance(value, dict):
+        return code(value.get("how", value)) if "how" in value else code(", ".join(f"{k}={v}" for k, v in value.items()))
+    return code(value)
+
+
+def cell(text) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|") or "(none)"
+
+
+def verdict_line(ac: str, doc: dict) -> str:
+    """`AC4: PASS — integrity_model=HASH_CHAIN, …` (the values that proved it), or the first failing test."""
+    result = doc.get("acceptance", {}).get(ac, "NOT RUN")
+    if result == "PASS":
+        values = []
+        for key in PROOF[ac]:
+            value = doc.get(key)
+            if isinstance(value, dict):
+                value = value.get("how", value)
+            values.append(f"{key}={value}")
+        return f"{ac}: PASS — {', '.join(values)}"
+    failing = [t for t in doc.get("criteria_tests", {}).get(ac, []) if t["status"] != "PASS"]
+    if result == "NOT RUN":
+        return f"{ac}: NOT RUN — no test of this criterion was selected"
+    if failing:
+        message = next((t["message"] for t in doc.get("tests", []) if t["name"] == failing[0]["name"]), "")
+        return f"{ac}: {result} — {failing[0]['name']}: {message or 'never ran'}"
+    return f"{ac}: {result}"
+
+
+def render_markdown(doc: dict) -> str:
+    lines = ["# Run Proof Test Plan v4 — evidence", "", f"**Result:** {cell(doc['result_line'])}  ",
+             f"**Started:** {code(doc.get('started_at', ''))}  ", f"**Generated:** {code(doc.get('generated_at', ''))}  "]
+    if doc.get("first_failure") and doc["result"] != "INCOMPLETE":
+        lines.append(f"**{doc.get('first_failure_label', 'First failure')}:** {cell(doc['first_failure'])}  ")
+    if doc["result"] == "INCOMPLETE":
+        lines.append(f"**Stopped:** {cell(doc.get('stop_reason'))}  ")
+    if not doc.get("plan_complete", True):
+        lines.append("**Selection:** only part of the plan was selected — criteria without selected tests are NOT RUN  ")
+    for name, value in doc.get("target", {}).items():
+        lines.append(f"**{name}:** {code(value)}  ")
+    lines += ["", "## 2. Customer CLI Run — Record", ""]
+    lines += [f"**{label}:** {shown(doc, key)}  " for key, label in RECORD]
+    lines += ["", "## 7. Output Template", ""]
+    lines += [f"**{label}:** {shown(doc, key)}  " for key, label in TEMPLATE]
+    lines += ["", "## 6. Acceptance Criteria", "", "| # | Criterion | Result | Proved by |", "|---|---|---|---|"]
+    for ac, text in CRITERIA.items():
+        result = doc["acceptance"].get(ac, "NOT RUN")
+        detail = verdict_line(ac, doc).split(" — ", 1)[-1] if " — " in verdict_line(ac, doc) else ""
+        lines.append(f"| {ac} | {cell(text)} | {result} | {cell(detail)} |")
+    lines += ["", "## Plan deviations", ""]
+    lines += [f"- {cell(d)}" for d in doc.get("deviations", [])] or ["- none"]
+    if doc.get("plan_before_execution"):
+        order = doc["plan_before_execution"]
+        lines += ["", "## Plan stored before execution", "", f"**How:** {code(order.get('how'))}  ",
+                  f"**Evidence:** {cell(order.get('detail'))}  "]
+    if doc.get("cli_claims"):
+        lines += ["", "## What the CLI claimed (checked against the database)", ""]
+        lines += [f"- {cell(k)}: {code(v) if v is not None else '`null`'}" for k, v in doc["cli_claims"].items()]
+    if doc.get("neighbours") or doc.get("history"):
+        lines += ["", "## The lived-in target", ""]
+        if doc.get("history"):
+            lines.append(f"- before the proof run: {cell(', '.join(f'{k} {v}' for k, v in doc['history'].items()))}")
+        for neighbour in doc.get("neighbours") or []:
+            lines.append(f"- neighbour {code(neighbour.get('run_id'))} of tenant {code(neighbour.get('tenant_id'))}: "
+                         f"{cell(neighbour.get('when'))}")
+    if doc.get("provenance"):
+        lines += ["", "## Provenance", ""]
+        lines += [f"- {cell(k)}: {code(v) if v not in (None, '') else '`null`'}" for k, v in doc["provenance"].items()]
+    if doc.get("beyond_plan"):
+        lines += ["", "## Beyond the plan", "", "| Check | Result | Evidence |", "|---|---|---|"]
+        lines += [f"| {cell(name)} | {c['status']} | {cell(c['detail'])} |" for name, c in doc["beyond_plan"].items()]
+    if doc.get("not_reached"):
+        lines += ["", "## Not reached, and why", ""]
+        for cause, names in doc["not_reached"].items():
+            lines.append(f"- {cell(cause)} — {len(names)} test{'s' if len(names) != 1 else ''}: {cell(', '.join(names))}")
+    lines += ["", "## Every test", "", "| Test | Result | Message |", "|---|---|---|"]
+    for test in doc.get("tests", []):
+        message = "see “Not reached, and why”" if test["status"] == "NOT REACHED" else test["message"]
+        lines.append(f"| {cell(test['name'])} | {test['status']} | {cell(message)} |")
+    return "\n".join(lines) + "\n"

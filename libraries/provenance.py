@@ -1,0 +1,104 @@
+"""Provenance: which suite, which backend and which plan produced this evidence — and proof that the backend's code
+did not change while the suite ran (the real v4 execution fixed code in the middle of its run, contract §9)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from pathlib import Path
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+
+SUITE_ROOT = Path(__file__).resolve().parents[1]
+# What a process writes into a checkout by running it, not by changing its code.
+NOT_SOURCE = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git", "node_modules", ".venv", "venv"}
+SOURCE_SUFFIXES = {".py", ".ini", ".toml", ".cfg", ".txt", ".json", ".yaml", ".yml", ".sql", ".mako", ".sh"}
+GIT_TIMEOUT = 10
+
+
+def git(directory: Path | str, *args: str) -> str | None:
+    """`git -C directory ARGS`'s output, or None when it is not a checkout (or git is missing)."""
+    try:
+        result = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=GIT_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def source_files(backend_dir: Path) -> list[Path]:
+    return sorted(path for path in backend_dir.rglob("*") if path.is_file() and path.suffix in SOURCE_SUFFIXES
+                  and not NOT_SOURCE.intersection(path.relative_to(backend_dir).parts))
+
+
+def tree_fingerprint(backend_dir: str | Path) -> dict[str, str]:
+    """sha256 of every source file under backend/, by relative path."""
+    root = Path(backend_dir)
+    return {str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest() for path in source_files(root)}
+
+
+def plan_version(plan: Path) -> dict[str, str | None]:
+    text = plan.read_text(errors="replace") if plan.is_file() else ""
+    title = re.search(r"^#\s*(.+)$", text, re.M)
+    date = re.search(r"\*\*Date:\*\*\s*(\S+)", text)
+    return {"plan": title.group(1).strip() if title else "Run Proof Test Plan v4",
+            "plan_date": date.group(1) if date else "2026-02-09"}
+
+
+@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
+class Provenance:
+    """Records what produced the evidence and fingerprints the backend's source before and after the run."""
+
+    def __init__(self) -> None:
+        self.before: dict[str, str] = {}
+        self.backend_dir = ""
+
+    @keyword
+    def provenance_of_the_run(self, backend_dir: str, plan_file: str) -> dict:
+        """The suite's commit, the backend's commit and whether its checkout had uncommitted changes, and the plan.
+
+        Returns a dictionary for `evidence.json` → `provenance`; a value that cannot be known is None.
+
+        Example: `${provenance}=    Provenance Of The Run    ${BACKEND_DIR}    ${PLAN_FILE}`
+        """
+        dirty = git(backend_dir, "status", "--porcelain", "--untracked-files=no", ".")
+        return {
+            "suite_commit": git(SUITE_ROOT, "rev-parse", "HEAD"),
+            "backend_commit": git(backend_dir, "rev-parse", "HEAD"),
+            "backend_uncommitted_changes": None if dirty is None else bool(dirty),
+            **plan_version(Path(plan_file)),
+        }
+
+    @keyword
+    def fingerprint_the_backend_source(self, backend_dir: str) -> int:
+        """Remember the sha256 of every source file under backend/ (before the first backend process starts).
+
+        Returns how many files were fingerprinted.
+
+        Example: `Fingerprint The Backend Source    ${BACKEND_DIR}`
+        """
+        self.backend_dir = backend_dir
+        self.before = tree_fingerprint(backend_dir)
+        logger.info(f"fingerprinted {len(self.before)} source files under {backend_dir}")
+        return len(self.before)
+
+    @keyword
+    def backend_source_should_be_unchanged(self) -> str:
+        """Every source file under backend/ is as it was before the first backend process; none added or removed.
+
+        Returns a line naming how many files were compared.
+
+        Example: `${detail}=    Backend Source Should Be Unchanged`
+        """
+        if not self.backend_dir:
+            raise AssertionError("the backend's source was never fingerprinted: the suite setup did not reach it")
+        after = tree_fingerprint(self.backend_dir)
+        changed = sorted(p for p in self.before.keys() & after.keys() if self.before[p] != after[p])
+        added = sorted(after.keys() - self.before.keys())
+        removed = sorted(self.before.keys() - after.keys())
+        if changed or added or removed:
+            parts = [f"{label}: {', '.join(files[:5])}" for label, files in
+                     (("changed", changed), ("added", added), ("removed", removed)) if files]
+            raise AssertionError(f"the backend's code changed during the run — {'; '.join(parts)}")
+        return f"{len(after)} source files under {self.backend_dir} unchanged since before the first backend process"
