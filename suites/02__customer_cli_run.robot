@@ -11,7 +11,8 @@ Resource            ../resources/customer_cli.resource
 Customer CLI Creates A Run With Explicit Tenant And Origin
     [Documentation]    Plan §2: runs `cus_cli run --agent-id --goal "Run proof v4 validation run" --tenant-id
     ...    --origin-system-id "run-proof-v4" --verbose` and records "Run ID, Tenant ID, Status, Error (if any)".
-    ...    The run is the one new run of the tenant, created while the CLI ran, carrying what was passed; exit code 0
+    ...    The run is new, created while the CLI ran, with the goal and agent passed, and the tenant gained no other run;
+    ...    its tenant and origin are checked on the plan's §3 query. Exit code 0
     ...    is not success for this CLI: the runs row must say succeeded, and the CLI's lines must agree with it.
     [Tags]    AC1
     [Metadata]    Criterion    ${AC1}
@@ -31,7 +32,8 @@ Customer CLI Creates A Run With Explicit Tenant And Origin
     ${row}=    The Run Row    ${{ $claims['run_id'] or '' }}
     Record The Run    ${row}    ${claims}
     Run Should Be This Invocation's    ${row}    ${claims}    ${before}    ${after}    ${new}
-    Run Should Carry What Was Passed    ${row}    ${agent}    ${GOAL}    ${TENANT_ID}    ${ORIGIN_SYSTEM_ID}
+    Run Should Carry The Goal And Agent Passed    ${row}    ${agent}    ${GOAL}
+    No Other Run Of The Tenant Should Be New    ${row}    ${new}    ${TENANT_ID}
     ${proof}=    Run Should Have Succeeded    ${row}    ${claims}
     Set Run Fact    run    ${row}
     Set Test Message    ${proof}; tenant_id ${row}[tenant_id], origin_system_id ${row}[origin_system_id]

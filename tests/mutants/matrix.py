@@ -1,8 +1,10 @@
 """`make mutants`: run the suite against the healthy reference and every mutant of catalog.toml.
 
-Each run gets a copy of reference/ with the mutant's edits and a fresh database (on one throwaway PostgreSQL),
-migrated by that copy's own alembic. The observed failures are compared with the declared ones: a mutant is
-killed as declared when exactly its declared tests fail and every other test passes or is "not reached".
+Each run gets a copy of reference/ with the mutant's edits and a fresh database (on one throwaway PostgreSQL that
+logs every statement, given to the suite as STATEMENT_LOG), migrated by that copy's own alembic. The observed
+failures are compared with the declared ones, as Robot Framework's own acceptance tests do: a mutant is killed as
+declared when exactly its declared tests fail, *each with a message that matches its declared glob*, and every other
+test passes or is "not reached". A declared test that fails for another reason is a false alarm.
 Exit status 0 only when every mutant is killed as declared, nothing fails that was not declared, and every
 check of the suite is killed by at least one mutant.
 """
@@ -10,6 +12,7 @@ check of the suite is killed by at least one mutant.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -23,10 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "libraries"))
+sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers")]
 
 from robot.api import ExecutionResult  # noqa: E402
 
+from criteria import CRITERIA  # noqa: E402
+from robot_command import robot_command, robot_environment  # noqa: E402
 from throwaway_postgres import ThrowawayPostgres, free_port, migrate  # noqa: E402
 
 CATALOG = Path(__file__).with_name("catalog.toml")
@@ -44,7 +49,7 @@ class Mutant:
     name: str
     defect: str
     source: str = ""
-    kills: list[str] = field(default_factory=list)
+    kills: dict[str, str] = field(default_factory=dict)  # test name -> glob of its expected failure message
     edits: list[dict] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     database_revision: str = "head"
@@ -91,7 +96,7 @@ def outcomes_of(output: Path) -> tuple[dict[str, tuple[str, str]], dict[str, lis
     """Each test's status and message, and the tests of each acceptance criterion (by tag)."""
     result = ExecutionResult(str(output))
     tests = list(result.suite.all_tests)
-    criteria = {f"AC{n}": [t.name for t in tests if t.tags.match(f"AC{n}")] for n in range(1, 6)}
+    criteria = {ac: [t.name for t in tests if t.tags.match(ac)] for ac in CRITERIA}
     return {t.name: (t.status, " ".join(t.message.split())) for t in tests}, criteria
 
 
@@ -100,10 +105,16 @@ def evidence_disagreements(evidence: dict, outcomes: dict, criteria: dict[str, l
     problems = []
     for ac, names in criteria.items():
         statuses = {outcomes[name][0] for name in names}
-        expected = "FAIL" if "FAIL" in statuses else "PASS" if statuses == {"PASS"} else "NOT REACHED"
+        expected = ("NOT RUN" if not names else "FAIL" if "FAIL" in statuses else "PASS" if statuses == {"PASS"}
+                    else "NOT REACHED")
         if evidence.get("acceptance", {}).get(ac) != expected:
             problems.append(f"evidence.json says {ac} {evidence.get('acceptance', {}).get(ac)}, its tests say {expected}")
     return problems
+
+
+def message_matches(message: str, pattern: str) -> bool:
+    """Robot's acceptance-test convention: the declared message is a glob over the whole (whitespace-folded) message."""
+    return fnmatch.fnmatchcase(" ".join(message.split()), " ".join(pattern.split()))
 
 
 @dataclass
@@ -123,19 +134,27 @@ class Run:
         return sorted(set(self.mutant.kills) - self.failed)
 
     @property
+    def wrong_reasons(self) -> list[str]:
+        """Declared tests that failed, but with another message than the one declared."""
+        return sorted(f"{name}: expected '{pattern}', got '{self.outcomes[name][1]}'"
+                      for name, pattern in self.mutant.kills.items()
+                      if name in self.failed and not message_matches(self.outcomes[name][1], pattern))
+
+    @property
     def false_alarms(self) -> list[str]:
-        """Failures nobody declared, and skips that are not "not reached" (for the healthy run: anything not PASS)."""
+        """Failures nobody declared or with the wrong reason, and skips that are not "not reached" (for the healthy
+        run: anything not PASS)."""
         undeclared = self.failed - set(self.mutant.kills)
         odd_skips = {name for name, (status, message) in self.outcomes.items()
                      if status == "SKIP" and (self.mutant is HEALTHY or not message.startswith(NOT_REACHED))}
-        return sorted(undeclared | odd_skips) + self.evidence_problems
+        return sorted(undeclared | odd_skips) + self.wrong_reasons + self.evidence_problems
 
     @property
     def killed(self) -> bool:
         return not self.error and not self.missed and not self.false_alarms and bool(self.outcomes)
 
 
-def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Path) -> Run:
+def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Path, options: tuple[str, ...] = ()) -> Run:
     run = Run(mutant)
     workdir = scratch / f"{index:02d}_{mutant.name}"
     workdir.mkdir()
@@ -147,12 +166,10 @@ def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Pa
         if not url:
             url = postgres.create_database(f"mutant_{index:02d}")
             migrate(url, sut / "backend", revision=mutant.database_revision)
-        command = [sys.executable, "-m", "robot", "--outputdir", str(workdir / "results"), "--log", "NONE",
-                   "--report", "NONE", "--console", "none", "-v", f"SUT_ROOT:{sut}",
-                   "-v", f"SQLITE_TRACE_FILE:{workdir / 'traces.db'}"]
-        command += [arg for name, value in variables.items() for arg in ("-v", f"{name}:{value}")]
-        env = {k: v for k, v in os.environ.items() if k != "ROBOT_OPTIONS"} | {"DATABASE_URL": url}
-        subprocess.run(command + [str(suite / "suites")], env=env, capture_output=True, timeout=RUN_TIMEOUT)
+        command = robot_command(workdir / "results", {"SUT_ROOT": str(sut), **variables}, "--log", "NONE", "--report",
+                                "NONE", "--xunit", "NONE", "--console", "none", *options, suites=suite / "suites")
+        env = robot_environment(DATABASE_URL=url, STATEMENT_LOG=str(postgres.log_file))
+        subprocess.run(command, env=env, capture_output=True, timeout=RUN_TIMEOUT)
         run.outcomes, criteria = outcomes_of(workdir / "results" / "output.xml")
         evidence_file = workdir / "results" / "evidence.json"
         evidence = json.loads(evidence_file.read_text()) if evidence_file.exists() else {}
@@ -178,7 +195,7 @@ def report(runs: list[Run], cover: dict[str, list[str]], seconds: float, workers
         if r.mutant is HEALTHY and not r.killed:
             verdict = "FALSE ALARM"
         detail = r.error or "; ".join(filter(None, [f"missed: {', '.join(r.missed)}" if r.missed else "",
-                                                      f"false alarms: {', '.join(r.false_alarms)}" if r.false_alarms else ""]))
+                                                      f"false alarms: {' | '.join(r.false_alarms)}" if r.false_alarms else ""]))
         print(f"{r.mutant.name:34} {verdict:9} {len(r.failed):>6} {r.seconds:5.1f}  {detail}")
     print("\nCoverage: every check of the suite and the mutants that make it fail")
     for check, killers in cover.items():
@@ -193,7 +210,7 @@ def report(runs: list[Run], cover: dict[str, list[str]], seconds: float, workers
         "killed": killed, "total": len(mutants), "false_alarms": false_alarms, "uncovered": uncovered,
         "seconds": round(seconds, 1), "workers": workers, "coverage": cover,
         "runs": [{"name": r.mutant.name, "defect": r.mutant.defect, "source": r.mutant.source,
-                  "declared": r.mutant.kills, "missed": r.missed,
+                  "declared": r.mutant.kills, "missed": r.missed, "wrong_reasons": r.wrong_reasons,
                   "failed": {n: m for n, (s, m) in sorted(r.outcomes.items()) if s == "FAIL"},
                   "false_alarms": r.false_alarms, "killed": r.killed, "error": r.error,
                   "seconds": round(r.seconds, 1),
@@ -209,7 +226,7 @@ def main() -> int:
     args = parser.parse_args()
     mutants = [m for m in load_catalog() if not args.only or m.name in args.only]
     started = time.monotonic()
-    with ThrowawayPostgres() as postgres, tempfile.TemporaryDirectory(prefix="runproof-mutants-") as scratch:
+    with ThrowawayPostgres(log_statements=True) as postgres, tempfile.TemporaryDirectory(prefix="runproof-mutants-") as scratch:
         with ThreadPoolExecutor(max_workers=args.workers) as pool:
             runs = list(pool.map(lambda item: run_one(item[1], postgres, item[0], Path(scratch)),
                                  enumerate([HEALTHY, *mutants])))
