@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -12,8 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "libraries"))
+sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers")]
 
+from backend_env import backend_environment  # noqa: E402
 from local_http_target import LocalHttpTarget  # noqa: E402
 from throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
 
@@ -62,13 +62,12 @@ class Backend:
 
     def probe(self, run_id: str, tenant_id: str, other_tenant: str | None = None, **kwargs) -> subprocess.CompletedProcess:
         extra = ["--other-tenant", other_tenant] if other_tenant else []
-        return self.run(str(ROOT / "libraries" / "coordinator_probe.py"), "--run-id", run_id, "--tenant-id", tenant_id,
+        return self.run(str(ROOT / "probe" / "coordinator_probe.py"), "--run-id", run_id, "--tenant-id", tenant_id,
                         *extra, **kwargs)
 
 
 @pytest.fixture
 def backend(database_url, http_target, tmp_path) -> Backend:
-    env = {k: v for k, v in os.environ.items() if k not in ("USE_POSTGRES_TRACES", "ENV", "AOS_ENVIRONMENT")}
-    env.update(PYTHONPATH=".", USE_POSTGRES_TRACES="true", DATABASE_URL=database_url,
-               REFERENCE_HTTP_CALL_URL=http_target.url, AOS_TRACE_DB_PATH=str(tmp_path / "traces.db"))
+    env = backend_environment(database_url, "true", REFERENCE_HTTP_CALL_URL=http_target.url,
+                              AOS_TRACE_DB_PATH=str(tmp_path / "traces.db"))
     return Backend(env)

@@ -24,6 +24,8 @@ import pytest
 from robot.api import ExecutionResult
 
 from conftest import REFERENCE_BACKEND, ROOT
+from evidence_report import RECORD, TEMPLATE
+from robot_command import robot_command, robot_environment
 from throwaway_postgres import free_port, migrate
 
 sys.path.insert(0, str(ROOT / "tests" / "mutants"))
@@ -31,8 +33,10 @@ from matrix import Mutant, load_catalog, prepare  # noqa: E402
 
 SUITE_BOUND = 60  # seconds: every case below ends far inside the configured timeouts
 PASSWORD_IN_URL = re.compile(r"postgres(?:ql)?://[^:@/\s\"']+:(?!\*\*\*@)[^@\s\"']+@")
-# Tables a backend command (create-agent, the plan's run) writes; the suite itself writes nowhere.
+# Tables a backend command (create-agent, the plan's run and its two neighbours) writes; the suite writes nowhere.
 PRODUCT_TABLES = {"agents", "runs", "aos_traces", "aos_trace_steps"}
+PRODUCT_RUNS = 3  # the proof run and the two neighbour runs (beyond-plan checks are on by default)
+HEADER_FIELDS = ("Result", "Started", "Generated", "Backend", "Backend Python", "Database", "Tenant ID", "Origin System ID")
 
 
 @dataclass
@@ -81,16 +85,28 @@ def processes_under(path: Path) -> list[str]:
 
 
 def run_suite(tmp_path: Path, *, env: dict[str, str] | None = None, variables: dict[str, str] | None = None,
-              outdir: Path | None = None) -> SuiteRun:
+              outdir: Path | None = None, options: tuple[str, ...] = (), suites: Path = ROOT / "suites") -> SuiteRun:
     outdir = outdir or tmp_path / "results"
-    command = [sys.executable, "-m", "robot", "--outputdir", str(outdir), "--console", "quiet",
-               "-v", f"SQLITE_TRACE_FILE:{tmp_path / 'traces.db'}"]
-    command += [arg for name, value in (variables or {}).items() for arg in ("-v", f"{name}:{value}")]
-    full_env = {k: v for k, v in os.environ.items() if k not in ("ROBOT_OPTIONS", "DATABASE_URL")} | (env or {})
+    command = robot_command(outdir, variables, "--console", "quiet", *options, suites=suites)
     started = time.monotonic()
-    result = subprocess.run(command + [str(ROOT / "suites")], env=full_env, capture_output=True, text=True,
-                            timeout=SUITE_BOUND * 3)
+    result = subprocess.run(command, env=robot_environment(DATABASE_URL=None) | (env or {}), capture_output=True,
+                            text=True, timeout=SUITE_BOUND * 3)
     return SuiteRun(result.returncode, time.monotonic() - started, result.stderr, outdir)
+
+
+def assert_evidence_renders(outdir: Path) -> None:
+    """evidence.md, rendered by a CommonMark parser: every header, §2 and §7 field present as its own field, and no
+    code span that swallowed what follows it (an empty value once turned "Backend:" into "**Backend Python:**")."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render((outdir / "evidence.md").read_text())
+    for code_span in re.findall(r"<code>(.*?)</code>", html, re.S):
+        assert "<strong>" not in code_span and not re.search(r"\*\*[A-Z][\w ]*:\*\*", code_span), code_span
+    labels = [*HEADER_FIELDS, *(label for _, label in RECORD), *(label for _, label in TEMPLATE)]
+    for label in labels:
+        assert html.count(f"<strong>{label}:</strong>") >= 1, f"evidence.md has no field {label!r}"
+    for section in ("2. Customer CLI Run — Record", "7. Output Template", "6. Acceptance Criteria"):
+        assert f"<h2>{section}</h2>" in html, section
 
 
 def assert_clean_stop(run: SuiteRun, failing_test: str, says: str, secrets: tuple[str, ...] = ()) -> None:
@@ -102,7 +118,9 @@ def assert_clean_stop(run: SuiteRun, failing_test: str, says: str, secrets: tupl
     assert says in first.message, first.message
     evidence = run.evidence
     assert evidence["result"] == "FAIL" and says in evidence["stop_reason"]
-    assert (run.outdir / "evidence.md").read_text().count("**Stopped at:**") == 1
+    markdown = (run.outdir / "evidence.md").read_text()
+    assert markdown.count("**Stopped at:**") + markdown.count("**First failure:**") == 1
+    assert_evidence_renders(run.outdir)
     for path in run.outdir.rglob("*"):
         text = path.read_text(errors="replace") if path.is_file() else ""
         assert not PASSWORD_IN_URL.search(text), f"a database URL with its password is in {path.name}"
@@ -129,6 +147,7 @@ def test_the_healthy_reference_passes_with_nothing_leaked(tmp_path, base, postgr
     assert all(run.evidence[key] is not None for key in ("run_id", "root_hash", "trace_step_count", "pytest"))
     for path in run.outdir.rglob("*"):
         assert postgres.password not in path.read_text(errors="replace"), path.name
+    assert_evidence_renders(run.outdir)
 
 
 def test_refused_port(tmp_path, base, database_url):
@@ -241,7 +260,8 @@ def assert_only_the_products_commands_wrote(url: str, before: dict[str, int]) ->
     after = row_counts(url)
     changed = {t for t in after if after[t] != before.get(t)}
     assert changed <= PRODUCT_TABLES, f"tables changed outside the product's commands: {changed - PRODUCT_TABLES}"
-    assert all(after[t] - before.get(t, 0) <= 1 for t in changed), f"more than the plan's one run: {after} vs {before}"
+    assert all(after[t] - before.get(t, 0) <= PRODUCT_RUNS for t in changed), (
+        f"more than the plan's run and its neighbours: {after} vs {before}")
 
 
 def test_cli_that_never_returns(tmp_path, base, database_url):
@@ -251,7 +271,7 @@ def test_cli_that_never_returns(tmp_path, base, database_url):
     assert_clean_stop(run, "Customer CLI Creates A Run With Explicit Tenant And Origin",
                       "the customer CLI did not return within 5s")
     assert "is 'halted' in the database" in run.first_failure.message
-    assert run.evidence["run_status"] is None and run.evidence["run_id"]
+    assert run.evidence["run_status"] == "halted" and run.evidence["run_id"]
     assert not processes_under(sut), "the hanging CLI outlived the suite"
     assert_only_the_products_commands_wrote(database_url, before)
 
@@ -260,7 +280,7 @@ def test_coordinator_probe_that_crashes(tmp_path, base, database_url):
     before = row_counts(database_url)
     sut = mutated(tmp_path, "coordinator_snippet_crashes")
     run = run_suite(tmp_path, env=base["env"], variables={**base["variables"], "SUT_ROOT": str(sut)})
-    assert_clean_stop(run, "Coordinator Snippet Runs Against The Run", "the coordinator probe failed: TypeError")
+    assert_clean_stop(run, "Coordinator Snippet Runs Against The Run", "the coordinator probe failed (exit 1): TypeError")
     assert run.evidence["integrity_model"] is None and run.evidence["root_hash"] is None
     assert_only_the_products_commands_wrote(database_url, before)
 

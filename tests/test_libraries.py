@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,11 @@ from backend_process import BackendResult
 from cli_output import CliOutput
 from conftest import REFERENCE_BACKEND
 from database_target import alembic_head, explain_connection_error, parse_database_url
-from evidence_report import render_markdown
-from hash_chain import root_hash
+from evidence_report import code
+from hash_chain import HashChain, root_hash
+from process_output import dependency_hint, failure_line
+from run_checks import RunChecks
+from statement_log import StatementLog, plan_write_order
 from static_checks import StaticChecks
 
 CUS_CLI = REFERENCE_BACKEND / "app/hoc/cus/integrations/cus_cli.py"
@@ -25,7 +30,7 @@ checks = StaticChecks()
 def edited(tmp_path: Path, source: Path, old: str, new: str) -> str:
     text = source.read_text()
     assert old in text, f"the edit does not apply: {old!r}"
-    target = tmp_path / source.name
+    target = tmp_path / Path(source).name
     target.write_text(text.replace(old, new))
     return str(target)
 
@@ -36,9 +41,25 @@ class TestStaticChecks:
         assert checks.argument_should_be_optional_with_a_default(str(CUS_CLI), "run", "--origin-system-id") == "cus-cli"
         checks.source_should_import(str(CUS_CLI), "generate_plan_for_run", "app.hoc.cus.policies.L5_engines.plan_generation")
         checks.source_should_import(str(CUS_CLI), "RunRunner", "app.hoc.int.worker.runner")
-        checks.source_should_call(str(CUS_CLI), "generate_plan_for_run")
-        checks.source_should_call(str(CUS_CLI), "RunRunner")
+        assert checks.call_should_be_reachable_from_the_command(str(CUS_CLI), "run", "generate_plan_for_run") == (
+            "main → _dispatch → run_goal → _generate_plan_or_fail → generate_plan_for_run")
+        assert checks.call_should_be_reachable_from_the_command(str(CUS_CLI), "run", "RunRunner") == (
+            "main → _dispatch → run_goal → execute_run_sync → RunRunner")
         assert checks.source_should_create_no_customer_run(str(INT_CLI)) == "present, no run creation"
+
+    def test_a_call_left_in_dead_code_is_not_on_the_path(self, tmp_path):
+        path = edited(tmp_path, CUS_CLI, "    _generate_plan_or_fail(run_id, agent_id, goal)\n",
+                      "    pass\n")
+        with pytest.raises(AssertionError, match=r"calls generate_plan_for_run \(line \d+ in _generate_plan_or_fail\) "
+                                                 r"but not on the `run` command's path \(main → _dispatch\)"):
+            checks.call_should_be_reachable_from_the_command(path, "run", "generate_plan_for_run")
+
+    def test_a_call_reached_only_from_another_command_is_not_on_the_path(self, tmp_path):
+        path = edited(tmp_path, CUS_CLI, "        agent_id = create_agent(args.name, args.tenant_id)\n",
+                      "        agent_id = create_agent(args.name, args.tenant_id)\n        execute_run_sync(agent_id)\n")
+        path = edited(tmp_path, Path(path), "    result = execute_run_sync(run_id, wait=wait)\n", "    result = {}\n")
+        with pytest.raises(AssertionError, match="not reachable from the handler"):
+            checks.call_should_be_reachable_from_the_command(path, "run", "RunRunner")
 
     def test_optional_tenant_on_run_fails_even_when_another_command_has_it(self, tmp_path):
         path = edited(tmp_path, CUS_CLI, 'run.add_argument("--tenant-id", required=True)', 'run.add_argument("--tenant-id")')
@@ -61,7 +82,7 @@ class TestStaticChecks:
         path = edited(tmp_path, CUS_CLI, "from app.hoc.int.worker.runner import RunRunner",
                       "from app.hoc.int.worker.inline import InlineRunner as RunRunner")
         with pytest.raises(AssertionError, match="never calls RunRunner"):
-            checks.source_should_call(path, "RunRunner")
+            checks.call_should_be_reachable_from_the_command(path, "run", "RunRunner")
 
     def test_int_cli_that_creates_runs_fails(self, tmp_path):
         path = edited(tmp_path, INT_CLI, "def demo(quick: bool) -> None:\n",
@@ -73,8 +94,9 @@ class TestStaticChecks:
     def test_missing_int_cli_passes_and_says_so(self, tmp_path):
         assert checks.source_should_create_no_customer_run(str(tmp_path / "int_cli.py")) == "absent"
 
-    def test_plan_search_reports_file_line_text(self):
-        matches = checks.log_plan_search(str(CUS_CLI), "generate_plan_for_run|RunRunner|tenant-id|origin-system-id")
+    def test_plan_search_reports_line_and_text(self):
+        matches = checks.run_the_plans_search(str(REFERENCE_BACKEND.parent), str(CUS_CLI),
+                                              "generate_plan_for_run|RunRunner|tenant-id|origin-system-id")
         assert any(":" in m and "--tenant-id" in m for m in matches)
 
 
@@ -115,15 +137,36 @@ class TestDatabaseTarget:
 
 
 class TestCliOutput:
-    def test_verbose_run_output(self):
+    def test_verbose_run_output_is_read_as_claims(self):
         stdout = ("Creating run for agent a...\nGoal: g\nRun created: r-1\nExecuting...\nStatus: succeeded\n"
                   "Duration: 12ms\n\nRun ID: r-1\nStatus: succeeded\nSteps executed: 1\n")
-        parsed = CliOutput().parse_customer_cli_output(BackendResult(0, stdout, "", False))
-        assert (parsed["run_id"], parsed["status"], parsed["error"], parsed["steps_executed"]) == ("r-1", "succeeded", None, "1")
+        claims = CliOutput().customer_cli_claims(BackendResult(0, stdout, "", False))
+        assert (claims["run_id"], claims["run_created"], claims["statuses"], claims["error"], claims["steps_executed"]) == (
+            "r-1", "r-1", ["succeeded", "succeeded"], None, "1")
 
     def test_error_comes_from_stderr(self):
-        parsed = CliOutput().parse_customer_cli_output(BackendResult(1, "Creating run...\n", "Error: Agent not found: a\n", False))
-        assert (parsed["run_id"], parsed["error"]) == (None, "Agent not found: a")
+        claims = CliOutput().customer_cli_claims(BackendResult(1, "Creating run...\n", "Error: Agent not found: a\n", False))
+        assert (claims["run_id"], claims["error"], claims["exit_code"]) == (None, "Agent not found: a", 1)
+
+    @pytest.mark.parametrize(("line", "counts"), [
+        ("19 passed in 0.09s", {"passed": 19, "failed": 0, "errors": 0, "skipped": 0, "deselected": 0}),
+        ("19 skipped in 0.09s", {"passed": 0, "failed": 0, "errors": 0, "skipped": 19, "deselected": 0}),
+        ("1 failed, 17 passed, 1 skipped, 2 errors in 1.2s", {"passed": 17, "failed": 1, "errors": 2, "skipped": 1,
+                                                              "deselected": 0}),
+    ])
+    def test_pytest_counts_every_outcome(self, line, counts):
+        parsed = CliOutput().pytest_counts(f"....\n{line}\n")
+        assert {k: parsed[k] for k in counts} == counts and parsed["line"] == line
+
+    def test_probe_report_must_agree_with_what_the_backend_printed(self):
+        proof = {"integrity_model": "HASH_CHAIN", "verification_status": "VERIFIED", "chain_length": 1, "root_hash": "ab",
+                 "trace_count": 1, "step_count": 1}
+        printed = "".join(f"{k}: {v}\n" for k, v in proof.items())
+        report = CliOutput().coordinator_probe_report(printed + json.dumps({"proof": proof}) + "\n")
+        assert report["printed"]["root_hash"] == "ab"
+        with pytest.raises(AssertionError, match="printed 'chain_length: 2' but reported 1"):
+            CliOutput().coordinator_probe_report(printed.replace("chain_length: 1", "chain_length: 2")
+                                                 + json.dumps({"proof": proof}))
 
 
     def test_created_agent_and_skills(self):
@@ -132,9 +175,10 @@ class TestCliOutput:
         assert skills == ["http_call"]
 
     def test_an_import_failure_names_the_interpreter(self):
-        parsed = CliOutput().parse_customer_cli_output(
-            BackendResult(1, "", "Traceback ...\nModuleNotFoundError: No module named 'psycopg2'\n", False), "/venv/bin/python")
-        assert parsed["last_stderr_line"].endswith("— does BACKEND_PYTHON (/venv/bin/python) have the backend's dependencies?")
+        stderr = "Traceback ...\nModuleNotFoundError: No module named 'psycopg2'\n"
+        line = failure_line(stderr) + dependency_hint(stderr, "/venv/bin/python")
+        assert line == ("ModuleNotFoundError: No module named 'psycopg2' — does BACKEND_PYTHON (/venv/bin/python) have "
+                        "the backend's dependencies?")
 
 
 class TestHashChain:
@@ -150,12 +194,104 @@ class TestHashChain:
         assert root_hash("r", []) is None
 
 
-def test_evidence_markdown_shows_values_not_reached():
-    doc = {"result": "FAIL", "generated_at": "now", "stop_reason": "Local DB Is Reachable: refused", "target": {},
-           "run_id": None, "acceptance": {"AC1": "NOT REACHED"}, "criteria_tests": {}, "deviations": [],
-           "beyond_plan": {}, "tests": [{"name": "Local DB Is Reachable", "status": "FAIL", "message": "refused"}]}
-    text = render_markdown(doc)
-    assert "**Run ID:** `null (not reached)`" in text
-    assert "**Stopped at:** Local DB Is Reachable: refused" in text
-    assert "| AC1 |" in text and "NOT REACHED" in text
-    json.dumps(doc)
+def test_the_root_hash_of_rows_is_the_coordinators_chain():
+    rows = [{"step_index": 0, "skill_name": "http_call", "status": "succeeded"}]
+    assert HashChain().root_hash_from_step_rows("cd6567f1-3398-403b-8243-68ef3291c7ad", rows).startswith("9122e46a")
+
+
+class TestStatementLog:
+    RUN = "r-1"
+    LOG = """2026-11-25 13:00:00.001 UTC [10] LOG:  statement: BEGIN
+2026-11-25 13:00:00.002 UTC [10] LOG:  statement: INSERT INTO runs (id, goal) VALUES ('r-1', 'g')
+2026-11-25 13:00:00.003 UTC [10] LOG:  statement: COMMIT
+2026-11-25 13:00:00.004 UTC [10] LOG:  statement: BEGIN
+2026-11-25 13:00:00.005 UTC [10] LOG:  statement: UPDATE runs SET plan_json = '{"steps": [
+	{"skill": "http_call"}]}' WHERE id = 'r-1'
+2026-11-25 13:00:00.006 UTC [10] LOG:  statement: COMMIT
+2026-11-25 13:00:00.007 UTC [11] LOG:  execute <unnamed>: INSERT INTO aos_traces (trace_id, run_id) VALUES ($1, $2)
+2026-11-25 13:00:00.007 UTC [11] DETAIL:  parameters: $1 = 'trace_r-1', $2 = 'r-1'
+"""
+
+    def test_a_plan_committed_before_the_trace_passes_and_names_the_lines(self, tmp_path):
+        log = tmp_path / "server.log"
+        log.write_text(self.LOG)
+        detail = StatementLog().plan_should_be_committed_before_the_trace_is_written(str(log), self.RUN)
+        assert detail.startswith("plan_json stored at log line 5, committed at line 7; first trace write at line 8")
+
+    def test_a_plan_stored_after_the_trace_was_opened_fails(self, tmp_path):
+        log = tmp_path / "server.log"
+        lines = self.LOG.splitlines(keepends=True)
+        log.write_text("".join(lines[:3] + lines[7:] + lines[3:7]))
+        with pytest.raises(AssertionError, match="was stored after execution began"):
+            StatementLog().plan_should_be_committed_before_the_trace_is_written(str(log), self.RUN)
+
+    def test_a_plan_committed_only_after_the_trace_fails(self):
+        lines = self.LOG.splitlines(keepends=True)
+        order = plan_write_order("".join(lines[:6] + lines[7:] + lines[6:7]), self.RUN)
+        assert order["commit"].line > order["trace"].line
+
+    def test_a_log_without_the_plan_write_fails_in_one_line(self, tmp_path):
+        log = tmp_path / "server.log"
+        log.write_text(self.LOG.replace("plan_json", "tool_calls_json"))
+        with pytest.raises(AssertionError, match="shows no write of runs.plan_json for run r-1"):
+            StatementLog().plan_should_be_committed_before_the_trace_is_written(str(log), self.RUN)
+
+
+class TestRunChecks:
+    CLOCK = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)
+
+    def row(self, **changes) -> dict:
+        return {"id": "r-1", "created_at": self.CLOCK + timedelta(seconds=1), "status": "succeeded", "error_message": None,
+                "goal": "g", "agent_id": "a", "tenant_id": "t", **changes}
+
+    def claims(self, **changes) -> dict:
+        return {"exit_code": 0, "run_id": "r-1", "run_created": "r-1", "statuses": ["succeeded", "succeeded"],
+                "error": None, **changes}
+
+    def before(self, *ids: str) -> dict:
+        return {"clock": self.CLOCK, "run_ids": list(ids), "tenant_id": "t"}
+
+    def test_a_new_run_created_while_the_cli_ran_is_this_invocations(self):
+        RunChecks().run_should_be_this_invocations(self.row(), self.claims(), self.before(), self.CLOCK + timedelta(2), ["r-1"])
+
+    @pytest.mark.parametrize(("row", "claims", "before", "says"), [
+        ({"id": "r-0"}, {"run_id": "r-0", "run_created": "r-0"}, ("r-0",), "reported run r-0, which existed before this invocation"),
+        ({}, {"run_created": "r-2"}, (), "contradicts itself: 'Run created: r-2' but 'Run ID: r-1'"),
+        ({"created_at": CLOCK - timedelta(seconds=5)}, {}, (), "outside the CLI's run"),
+        ({}, {"run_id": None, "exit_code": 1, "error": "boom"}, (), "printed no Run ID (exit 1): boom"),
+    ])
+    def test_a_run_that_is_not_this_invocations_fails(self, row, claims, before, says):
+        with pytest.raises(AssertionError, match=re.escape(says)):
+            RunChecks().run_should_be_this_invocations(self.row(**row), self.claims(**claims), self.before(*before),
+                                                       self.CLOCK + timedelta(seconds=2), ["r-1"])
+
+    @pytest.mark.parametrize(("row", "claims", "says"), [
+        ({"status": "retry", "error_message": "step_failed"}, {"statuses": ["retry"], "error": "step_failed"},
+         "exited 0 but run r-1 is 'retry' in the database: step_failed"),
+        ({}, {"statuses": ["succeeded", "completed"]}, "printed 'Status: completed' but run r-1 is 'succeeded'"),
+        ({}, {"exit_code": 1, "error": "Agent not found"}, "the customer CLI exited 1: Agent not found"),
+    ])
+    def test_a_run_that_did_not_succeed_in_the_database_fails_whatever_the_cli_says(self, row, claims, says):
+        with pytest.raises(AssertionError, match=re.escape(says)):
+            RunChecks().run_should_have_succeeded(self.row(**row), self.claims(**claims))
+
+    def test_a_second_new_run_of_the_tenant_fails(self):
+        with pytest.raises(AssertionError, match="created 2 runs of tenant t: r-1 and r-9"):
+            RunChecks().no_other_run_of_the_tenant_should_be_new(self.row(), ["r-1", "r-9"], "t")
+
+    def test_the_coordinator_reading_a_neighbours_trace_fails(self):
+        proof = {"traces": [{"run_id": "r-0", "trace_id": "r-0", "status": "completed"}], "steps": []}
+        with pytest.raises(AssertionError, match="it read another run's trace"):
+            RunChecks().coordinator_should_have_read_this_runs_trace(proof, {"status": "completed"}, [], "r-1")
+
+    def test_skipped_coordinator_tests_are_not_passed(self):
+        counts = {"line": "19 skipped in 0.1s", "passed": 0, "failed": 0, "errors": 0, "skipped": 19, "deselected": 0}
+        with pytest.raises(AssertionError, match="a skipped test is not a passed one"):
+            RunChecks().coordinator_tests_should_have_passed(counts, 0)
+
+
+def test_evidence_markdown_never_writes_an_empty_code_span():
+    assert code("") == "(empty)"
+    assert code("a`b") == "``a`b``"
+    assert code("`x`") == "`` `x` ``"
+    assert code(True) == "`true`"

@@ -54,7 +54,7 @@ def test_cli_run_end_to_end(backend, finished_run, http_target):
 
     probe = backend.probe(finished_run, TENANT)
     assert probe.returncode == 0, probe.stdout + probe.stderr
-    report = json.loads(probe.stdout)
+    report = json.loads(probe.stdout.splitlines()[-1])
     assert report["plan_literal_session_error"].startswith("TypeError")
     proof = report["proof"]
     assert (proof["integrity_model"], proof["verification_status"], proof["chain_length"]) == ("HASH_CHAIN", "VERIFIED", 1)
@@ -62,7 +62,7 @@ def test_cli_run_end_to_end(backend, finished_run, http_target):
 
 
 def test_wrong_tenant_is_unsupported(backend, finished_run):
-    report = json.loads(backend.probe(finished_run, TENANT, other_tenant="someone-else").stdout)
+    report = json.loads(backend.probe(finished_run, TENANT, other_tenant="someone-else").stdout.splitlines()[-1])
     assert report["proof"]["verification_status"] == "VERIFIED"
     other = report["other_tenant"]
     assert (other["integrity_model"], other["verification_status"], other["trace_count"]) == ("NONE", "UNSUPPORTED", 0)
@@ -71,7 +71,7 @@ def test_wrong_tenant_is_unsupported(backend, finished_run):
 def test_sqlite_fallback_when_postgres_traces_unset(backend, finished_run, tmp_path):
     env = {k: v for k, v in backend.env.items() if k != "USE_POSTGRES_TRACES"}
     backend.env = env
-    report = json.loads(backend.probe(finished_run, TENANT).stdout)
+    report = json.loads(backend.probe(finished_run, TENANT).stdout.splitlines()[-1])
     assert report["proof"]["failure_reason"] == "No trace found for run"
     assert (tmp_path / "traces.db").exists(), "the SQLite store should have created its file"
 
@@ -120,7 +120,7 @@ def test_unreachable_http_target_gives_a_failed_step_in_a_succeeded_run(backend)
     run_id = stdout_value(result.stdout, "Run ID")
     steps = query(backend.env["DATABASE_URL"], "SELECT status FROM aos_trace_steps WHERE trace_id = %s", (f"trace_{run_id}",))
     assert steps == [("failed",)]
-    report = json.loads(backend.probe(run_id, TENANT).stdout)
+    report = json.loads(backend.probe(run_id, TENANT).stdout.splitlines()[-1])
     assert report["proof"]["verification_status"] == "VERIFIED", "the contract's coordinator coerces 'failed' to success"
 
 
