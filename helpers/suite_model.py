@@ -59,3 +59,15 @@ def tests_and_suites(suite: TestSuite) -> tuple[list[str], list[str]]:
     """Every test name and every suite name in the tree."""
     suites = list(_all_suites(suite))
     return [test.name for each in suites for test in each.tests], [each.name for each in suites]
+
+
+SETUP_PREFIXES = ("Parent suite setup failed:", "Suite setup failed:", "Setup failed:")
+
+
+def message_line(message: str) -> str:
+    """A Robot status message as one line: its first line, or — for a failed setup, which Robot reports as
+    "Suite setup failed:" and the reason on the next line — the reason itself."""
+    lines = [line.strip() for line in (message or "").strip().splitlines() if line.strip()]
+    while len(lines) > 1 and lines[0] in SETUP_PREFIXES:
+        lines = lines[1:]
+    return lines[0] if lines else ""

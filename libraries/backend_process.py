@@ -68,7 +68,7 @@ class BackendProcess:
     def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE") -> str:
         """Start `python ARGUMENTS` in the background; `stdin=PIPE` lets `Wait For Backend Process` give it input.
 
-        Arguments: `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI").
+        Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI").
         Returns `name`.
 
         Example: `Start Backend Process    list-skills    -m    ${CUS_CLI_MODULE}    list-skills    what=cus_cli list-skills`
@@ -91,7 +91,7 @@ class BackendProcess:
                                  expect_success: bool = True) -> BackendResult:
         """Wait for `name` (giving it `input` on stdin), log what it printed, and fail in one line when it failed.
 
-        Arguments: `timeout` — killed and reported when exceeded; `expect_success` — False returns a non-zero exit
+        Given `timeout` — killed and reported when exceeded; `expect_success` — False returns a non-zero exit
         instead of failing (the caller judges it). A timeout always fails.
         Returns a result with `rc`, `stdout`, `stderr`, `timed_out`.
 

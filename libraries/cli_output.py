@@ -31,7 +31,7 @@ class CliOutput:
     def customer_cli_claims(self, result) -> dict:
         """What `cus_cli run --verbose` claims: `Run ID`, `Run created`, every `Status`, `Error`, `Steps executed`.
 
-        Arguments: `result` — a finished backend process.
+        Given `result` — a finished backend process.
         Returns a dictionary; a line the CLI did not print is None. `statuses` lists every `Status:` line.
 
         Example: `${claims}=    Customer CLI Claims    ${result}`

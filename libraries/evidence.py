@@ -25,14 +25,10 @@ from robot.api.deco import keyword, library
 from criteria import CRITERIA
 from evidence_report import PROOF, TEMPLATE_KEYS, render_markdown, verdict_line
 from masking import mask, one_line, register
-from suite_model import full_suite
+from suite_model import full_suite, message_line
 
 STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
 NOT_REACHED = "not reached"
-
-
-def _first_line(text: str) -> str:
-    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
 def _now() -> str:
@@ -68,7 +64,7 @@ class Evidence:
     def record_evidence(self, **values: Any) -> None:
         """Record named values of the evidence (Output Template fields and more); secrets are masked.
 
-        Arguments: `name=value` pairs. Returns nothing.
+        Given `name=value` pairs. Returns nothing.
 
         Example: `Record Evidence    run_id=${run}[id]    run_status=${run}[status]`
         """
@@ -151,7 +147,7 @@ class Evidence:
         self._current_test = result.name
 
     def end_test(self, data, result) -> None:
-        message = _first_line(result.message)
+        message = message_line(result.message)
         self.outcomes[result.name] = (result.status, message)
         self.order.append(result.name)
         if result.tags.match("beyond-plan"):
@@ -163,9 +159,9 @@ class Evidence:
     def end_suite(self, data, result) -> None:
         if result.parent is not None:
             return
-        if _first_line(result.message) and not self.outcomes:
-            self.values.setdefault("setup_error", _first_line(result.message))
-        document = self.document(setup_error=_first_line(result.message))
+        if message_line(result.message) and not self.outcomes:
+            self.values.setdefault("setup_error", message_line(result.message))
+        document = self.document(setup_error=message_line(result.message))
         result.metadata["Result"] = mask(document["result_line"])
         result.metadata["First failure"] = mask(document["first_failure"] or "none")
         for ac in CRITERIA:

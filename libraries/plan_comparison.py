@@ -39,7 +39,7 @@ class PlanComparison:
     def executed_steps_should_follow_the_stored_plan(self, plan_json: str | None, trace_plan, step_rows: list) -> str:
         """Skills, in order: runs.plan_json steps == aos_traces.plan == aos_trace_steps (by step_index).
 
-        Arguments: the run's plan_json, the trace's `plan` column, the step rows (dictionaries).
+        Given the run's plan_json, the trace's `plan` column, the step rows (dictionaries).
         Returns the three lists compared.
 
         Example: `${detail}=    Executed Steps Should Follow The Stored Plan    ${run}[plan_json]    ${trace}[plan]    ${steps}`

@@ -39,7 +39,7 @@ class RunChecks:
         """The run the CLI reported exists, is new, and was created while the CLI ran — and the CLI's `Run created:`
         and `Run ID:` claims agree.
 
-        Arguments: the runs row of the claimed id (or None), the CLI's claims, the snapshot taken before the CLI
+        Given the runs row of the claimed id (or None), the CLI's claims, the snapshot taken before the CLI
         started (`clock`, `run_ids`, `tenant_id`), the database clock after it ended, the tenant's runs created since.
         Returns the evidence line.
 
@@ -236,7 +236,7 @@ class RunChecks:
         its runs and traces are filed under its own tenant, and — for the earlier one — its runs, traces and steps
         are exactly as they were before the proof run started.
 
-        Arguments: the neighbour (`when`, `tenant_id`, `goal`, `error`, `rows` taken when it finished, or None),
+        Given the neighbour (`when`, `tenant_id`, `goal`, `error`, `rows` taken when it finished, or None),
         its rows now (`runs`, `traces`, `steps`), the proof run's id.
 
         Example: `Neighbour Should Be Intact    ${neighbour}    ${now}    ${run}[id]`

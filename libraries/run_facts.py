@@ -24,7 +24,7 @@ from robot.api.exceptions import SkipExecution
 from robot.libraries.BuiltIn import BuiltIn
 
 from masking import mask, one_line
-from suite_model import dependency_calls, full_suite, tests_and_suites
+from suite_model import dependency_calls, full_suite, message_line, tests_and_suites
 
 NOT_REACHED = "not reached"
 CLI_RUN = "Customer CLI Creates A Run With Explicit Tenant And Origin"
@@ -73,12 +73,12 @@ class RunFacts:
             data.setup.config(name="Fail", args=[problem])
 
     def end_test(self, data, result) -> None:
-        self._tests[result.name] = (result.status, _first_line(result.message))
+        self._tests[result.name] = (result.status, message_line(result.message))
 
     def end_suite(self, data, result) -> None:
         failed = [t for t in result.all_tests if t.status != "PASS"]
         status = "PASS" if result.status == "PASS" and not failed else "FAIL"
-        reason = _first_line(result.message) or (f"'{failed[0].name}': {_first_line(failed[0].message)}" if failed else "")
+        reason = message_line(result.message) or (f"'{failed[0].name}': {message_line(failed[0].message)}" if failed else "")
         self._suites[result.name] = (status, reason)
 
     @staticmethod
@@ -103,7 +103,7 @@ class RunFacts:
     def set_run_fact(self, name: str, value: Any) -> None:
         """Establish the fact `name` (one of FACTS) with `value`; only its declared producer may do so.
 
-        Arguments: `name` — the fact, e.g. `run`; `value` — anything.
+        Given `name` — the fact, e.g. `run`; `value` — anything.
         Returns nothing; the value is logged (masked).
 
         Example: `Set Run Fact    run    ${row}`
@@ -119,7 +119,7 @@ class RunFacts:
     def run_fact(self, name: str) -> Any:
         """The value of the fact `name`; the calling test is stopped as "not reached: …" when it was never set.
 
-        Arguments: `name` — the fact, e.g. `run`.
+        Given `name` — the fact, e.g. `run`.
         Returns the value its producer set.
 
         Example: `${run}=    Run Fact    run`
@@ -186,7 +186,3 @@ class RunFacts:
         Example: `${neighbours}=    Tests Tagged Are Selected    beyond-plan`
         """
         return tag.lower() in self._selected_tags
-
-
-def _first_line(text: str) -> str:
-    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""

@@ -72,7 +72,7 @@ class StatementLog:
     def plan_should_be_committed_before_the_trace_is_written(self, log_file: str, run_id: str) -> str:
         """From the statement log: the run's `plan_json` write was committed before the first write of its trace/steps.
 
-        Arguments: `log_file` — a PostgreSQL server log with log_statement=all; `run_id` — the run.
+        Given `log_file` — a PostgreSQL server log with log_statement=all; `run_id` — the run.
         Returns the evidence: the three log lines compared.
 
         Example: `${order}=    Plan Should Be Committed Before The Trace Is Written    ${log}    ${run}[id]`

@@ -211,7 +211,13 @@ class StaticChecks:
                              f"the call is not reachable from the handler")
 
     @keyword
-    def argument_should_be_required(self, path: str, command: str, flag: str) -> None:
+    def argument_should_be_required(self, path: str, command: str, flag: str) -> str:
+        """`flag` is declared with required=True on the parser of the `command` sub-command (not on another one).
+
+        Returns the declaring line, e.g. `cus_cli.py:176: run.add_argument('--tenant-id', required=True)`.
+
+        Example: `Argument Should Be Required    ${CUS_CLI}    run    --tenant-id`
+        """
         calls = flag_calls(parse(path), command, flag)
         if not calls:
             raise AssertionError(f"{Path(path).name} defines no {flag} argument for its `{command}` command")
@@ -219,10 +225,18 @@ class StaticChecks:
             if keyword_value(call, "required") is not True:
                 raise AssertionError(f"{flag} is not required: {Path(path).name}:{call.lineno} `{ast.unparse(call)}` "
                                      "has no required=True")
-            logger.info(f"{Path(path).name}:{call.lineno}: {ast.unparse(call)}")
+        line = f"{Path(path).name}:{calls[0].lineno}: {ast.unparse(calls[0])}"
+        logger.info(line)
+        return line
 
     @keyword
     def argument_should_be_optional_with_a_default(self, path: str, command: str, flag: str) -> str:
+        """`flag` of the `command` sub-command is not required and has a non-empty default.
+
+        Returns the default.
+
+        Example: `${default}=    Argument Should Be Optional With A Default    ${CUS_CLI}    run    --origin-system-id`
+        """
         calls = flag_calls(parse(path), command, flag)
         if not calls:
             raise AssertionError(f"{Path(path).name} defines no {flag} argument for its `{command}` command")
@@ -237,6 +251,10 @@ class StaticChecks:
 
     @keyword
     def source_should_import(self, path: str, name: str, module: str) -> None:
+        """The file has `from MODULE import NAME` (anywhere, lazily inside a function too).
+
+        Example: `Source Should Import    ${CUS_CLI}    RunRunner    app.hoc.int.worker.runner`
+        """
         imported = imports_of(parse(path), name)
         if not any(found == module for found, _ in imported):
             where = ", ".join(f"{m} (line {n})" for m, n in imported) or "nowhere"
@@ -245,6 +263,11 @@ class StaticChecks:
 
     @keyword
     def source_should_create_no_customer_run(self, path: str) -> str:
+        """The file calls nothing that creates or executes a run and imports neither app.db nor the worker; a
+        missing file passes. Returns `absent` or `present, no run creation`.
+
+        Example: `${state}=    Source Should Create No Customer Run    ${INT_CLI}`
+        """
         file = Path(path)
         if not file.exists():
             logger.info(f"{path} does not exist: nothing there creates customer runs")
