@@ -78,6 +78,9 @@ def postmaster_pid(directory: Path) -> int | None:
 def stop_postgres(directory: Path) -> None:
     """Immediate shutdown (SIGQUIT), then SIGKILL if it lingers; then the directory goes."""
     pid = postmaster_pid(directory)
+    if pid is None and directory.exists():
+        time.sleep(1.0)  # pg_ctl may be starting it right now
+        pid = postmaster_pid(directory)
     if pid and alive(pid):
         os.kill(pid, signal.SIGQUIT)
         deadline = time.monotonic() + STOP_WAIT

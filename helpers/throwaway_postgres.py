@@ -187,11 +187,22 @@ def migrate(database_url: str, backend_dir: str | Path, python: str = sys.execut
     """
     command = command or migrate_command(python, revision)
     env = {**os.environ, "DATABASE_URL": database_url, "DB_ROLE": os.environ.get("DB_ROLE", "staging"), "PYTHONPATH": "."}
+    from reaper import Reaper, kill_group
+
+    # A session of its own, watched by the reaper: an interrupted or killed suite leaves no migration behind.
+    process = subprocess.Popen(["/bin/sh", "-c", command], cwd=backend_dir, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    Reaper.shared().watch_process(process.pid)
     try:
-        result = subprocess.run(["/bin/sh", "-c", command], cwd=backend_dir, env=env, capture_output=True, text=True,
-                                timeout=MIGRATE_TIMEOUT)
+        stdout, stderr = process.communicate(timeout=MIGRATE_TIMEOUT)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"the migration `{command}` did not finish within {MIGRATE_TIMEOUT}s in {backend_dir}") from None
+    finally:
+        if process.poll() is None:
+            kill_group(process.pid)
+            process.wait()
+        Reaper.shared().forget_process(process.pid)
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     if result.returncode != 0:
         name = "alembic upgrade head" if command == migrate_command(python, revision) and revision == "head" else (
             f"alembic upgrade {revision}" if command == migrate_command(python, revision) else f"the migration `{command}`")
