@@ -5,21 +5,31 @@ PYTHON   := $(VENV)/bin/python
 ROBOT    := $(VENV)/bin/robot
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_FOUND := $(shell ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | head -n1; command -v initdb 2>/dev/null)
+# The checkout this virtual environment was built for: a .venv copied from another checkout is rebuilt.
+CHECKOUT := $(CURDIR)
 
-export ROBOT_OPTIONS ?= --outputdir results
+export ROBOT_OPTIONS := --argumentfile $(CURDIR)/robot.args
 
-.PHONY: setup postgres run test pytest lint dryrun suite mutants bench clean
+.PHONY: setup venv-belongs-here postgres run test pytest lint dryrun suite mutants bench clean
 
-setup: $(VENV)/.installed postgres
+setup: venv-belongs-here $(VENV)/.installed postgres
 
-# Robot Framework does not read robot.toml (RobotCode does), so the venv carries the same settings: libraries/ on
-# the path through a .pth file, and ROBOT_OPTIONS in bin/activate so that plain `robot suites/` writes to results/.
+venv-belongs-here:
+	@if [ -d $(VENV) ] && [ "$$(cat $(VENV)/.checkout 2>/dev/null)" != "$(CHECKOUT)" ]; then \
+		echo "$(VENV) was built for another checkout ($$(cat $(VENV)/.checkout 2>/dev/null || echo unknown)): rebuilding it"; \
+		rm -rf $(VENV); \
+	fi
+
+# Robot Framework does not read robot.toml (RobotCode does), so the venv carries the same settings: libraries/ and
+# helpers/ on the path through a .pth file, and ROBOT_OPTIONS in bin/activate so that plain `robot suites/` reads
+# robot.args (output folder, xUnit file, tag documentation).
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
-	echo "$(CURDIR)/libraries" > "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/runproof-libraries.pth"
-	grep -q ROBOT_OPTIONS $(VENV)/bin/activate || echo 'export ROBOT_OPTIONS="--outputdir results"' >> $(VENV)/bin/activate
+	printf '%s\n%s\n' "$(CURDIR)/libraries" "$(CURDIR)/helpers" > "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/runproof-libraries.pth"
+	grep -q ROBOT_OPTIONS $(VENV)/bin/activate || echo 'export ROBOT_OPTIONS="--argumentfile $(CURDIR)/robot.args"' >> $(VENV)/bin/activate
+	echo "$(CHECKOUT)" > $(VENV)/.checkout
 	touch $@
 
 postgres:
@@ -33,14 +43,14 @@ run: setup
 
 pytest: setup
 	$(PYTHON) -m pytest tests -q
-	cd reference/backend && PYTHONPATH=. ../../$(PYTHON) -m pytest tests/test_run_introspection_coordinators.py -q
+	cd reference/backend && PYTHONPATH=. ../../$(PYTHON) -m pytest tests/test_run_introspection_coordinators.py -q -p no:cacheprovider
 
 lint: setup
 	$(VENV)/bin/robocop check suites resources
 	$(VENV)/bin/robocop format --check suites resources
 
 dryrun: setup
-	$(ROBOT) --dryrun --outputdir "$$(mktemp -d)" --output NONE --log NONE --report NONE suites/
+	$(ROBOT) --dryrun --outputdir "$$(mktemp -d)" --output NONE --log NONE --report NONE --xunit NONE suites/
 
 suite: setup
 	$(ROBOT) suites/

@@ -1,13 +1,14 @@
 *** Settings ***
-Name                §0 Scope And Preconditions
-Documentation       Plan §0, Scope and Preconditions. Every later step that touches the database or runs the
-...                 backend depends on these.
+Documentation    Plan §0, Scope and Preconditions. Every later step that touches the database or runs the
+...              backend depends on these.
 
-Library             static_checks.StaticChecks
-Resource            ../resources/database.resource
-Resource            ../resources/customer_cli.resource
+Library          static_checks.StaticChecks
+Resource         ../resources/database.resource
+Resource         ../resources/customer_cli.resource
 
-Test Tags           precondition
+Test Tags        precondition
+
+Name             §0 Scope And Preconditions
 
 
 *** Test Cases ***

@@ -1,37 +1,38 @@
 *** Settings ***
-Name                §1 Static Verification
-Documentation       Plan §1, Static Verification (No Execution Yet). Each fact is read by parsing the source; a call
-...                 counts only on the `run` command's path. The plan's `rg` search is logged as evidence.
+Documentation    Plan §1, Static Verification (No Execution Yet). Each fact is read by parsing the source; a call
+...              counts only on the `run` command's path. The plan's `rg` search is logged as evidence.
 
-Library             static_checks.StaticChecks
-Resource            ../resources/variables.resource
+Library          static_checks.StaticChecks
+Resource         ../resources/variables.resource
 
-Suite Setup         Run The Plan's Search    ${SUT_ROOT}    ${CUS_CLI}    ${PLAN_SEARCH}
-Test Setup          Depends On Test    The Target Is Configured
+Suite Setup      Run The Plan's Search    ${SUT_ROOT}    ${CUS_CLI}    ${PLAN_SEARCH}
+Test Setup       Depends On Test    The Target Is Configured
 
-Test Tags           static
+Test Tags        static
+
+Name             §1 Static Verification
 
 
 *** Test Cases ***
 Customer CLI Requires --tenant-id
     [Documentation]    Plan §1: `cus_cli.py` contains "Required CLI arg `--tenant-id`".
-    [Tags]    AC1
     [Metadata]    Criterion    ${AC1}
+    [Tags]    AC1
     ${line}=    Argument Should Be Required    ${CUS_CLI}    run    --tenant-id
     Set Test Message    ${line}
 
 Customer CLI Has An Optional --origin-system-id With A Default
     [Documentation]    Plan §1: `cus_cli.py` contains "Optional CLI arg `--origin-system-id` with default".
-    [Tags]    AC1
     [Metadata]    Criterion    ${AC1}
+    [Tags]    AC1
     ${default}=    Argument Should Be Optional With A Default    ${CUS_CLI}    run    --origin-system-id
     Set Test Message    --origin-system-id is optional, default '${default}'
 
 Customer CLI Generates The Plan With generate_plan_for_run
     [Documentation]    Plan §1: `cus_cli.py` contains "Plan generation via `generate_plan_for_run`" — on the path
     ...    the `run` command takes, not merely somewhere in the file.
-    [Tags]    AC2
     [Metadata]    Criterion    ${AC2}
+    [Tags]    AC2
     ${chain}=    Call Should Be Reachable From The Command    ${CUS_CLI}    run    generate_plan_for_run
     Set Test Message    ${chain}
 

@@ -1,18 +1,19 @@
 *** Settings ***
-Name                §3 Run Record Validation
-Documentation       Plan §3, Run Record Validation: the plan's three queries, on the suite's read-only connection.
+Documentation    Plan §3, Run Record Validation: the plan's three queries, on the suite's read-only connection.
 
-Library             plan_comparison.PlanComparison
-Library             statement_log.StatementLog
-Resource            ../resources/database.resource
+Library          plan_comparison.PlanComparison
+Library          statement_log.StatementLog
+Resource         ../resources/database.resource
+
+Name             §3 Run Record Validation
 
 
 *** Test Cases ***
 Run Has Plan
     [Documentation]    Plan §3 "Run has plan": `SELECT id, tenant_id, origin_system_id, status,
     ...    plan_json IS NOT NULL AS has_plan FROM runs WHERE id = '<run_id>'` — and the stored plan has steps.
-    [Tags]    AC2
     [Metadata]    Criterion    ${AC2}
+    [Tags]    AC2
     ${run}=    Run Fact    run
     VAR    @{parameters}    ${run}[id]
     ${rows}=    Query    ${RUN_HAS_PLAN}    parameters=${parameters}    return_dict=${True}
@@ -21,13 +22,14 @@ Run Has Plan
     ...    assertion_message=runs.plan_json is NULL for run ${run}[id]: no plan was stored
     ${steps}=    Stored Plan Steps    ${run}[plan_json]
     Should Not Be Empty    ${steps}    runs.plan_json of run ${run}[id] has no steps
-    Set Test Message    has_plan true: plan_json holds ${{ len($steps) }} step(s), skills ${{ [s.get('skill') for s in $steps] }}
+    Set Test Message
+    ...    has_plan true: plan_json holds ${{ len($steps) }} step(s), skills ${{ [s.get('skill') for s in $steps] }}
 
 Run Carries The Tenant And Origin That Were Passed
     [Documentation]    Plan §6, criterion 1, on the plan's §3 query: the run row has the explicit `tenant_id` and
     ...    `origin_system_id` given on the command line (not the CLI's default origin).
-    [Tags]    AC1
     [Metadata]    Criterion    ${AC1}
+    [Tags]    AC1
     ${run}=    Run Fact    run
     VAR    @{parameters}    ${run}[id]
     Check Query Result    ${RUN_HAS_PLAN}    ==    ${TENANT_ID}    col=1    parameters=${parameters}
@@ -41,32 +43,24 @@ Plan Was Stored Before Execution Started
     ...    see PostgreSQL's statement log (its own throwaway database, or STATEMENT_LOG): the plan_json write was
     ...    committed before the first write of the trace. Always: the trace opened when execution started
     ...    records the stored plan's steps. Without a log the evidence says the order is inferred.
-    [Tags]    AC2
     [Metadata]    Criterion    ${AC2}
+    [Tags]    AC2
     ${run}=    Run Fact    run
     VAR    @{parameters}    ${run}[id]
-    IF    $PLAN_WRITE_LOG
-        TRY
-            ${detail}=    Plan Should Be Committed Before The Trace Is Written    ${PLAN_WRITE_LOG}    ${run}[id]
-        EXCEPT    AS    ${failure}
-            Record Evidence    plan_before_execution=${{ {"how": "observed", "detail": $failure} }}
-            Fail    ${failure}
-        END
-        VAR    &{order}    how=observed    detail=${detail}
-    ELSE
-        VAR    &{order}    how=inferred
-        ...    detail=no statement log of the database (DATABASE_URL given without STATEMENT_LOG): inferred from the plan the trace recorded when execution started
-    END
-    Record Evidence    plan_before_execution=${order}
-    Check Query Result    ${TRACE_RECORDED_STORED_PLAN}    ==    ${True}    parameters=${parameters}
+    ${order}=    Order Of The Plan And The Trace Writes    ${run}[id]
+    Check Query Result
+    ...    ${TRACE_RECORDED_STORED_PLAN}
+    ...    ==
+    ...    ${True}
+    ...    parameters=${parameters}
     ...    assertion_message=the trace opened at execution start lacks the stored plan's steps: no plan_json before execution
     Set Test Message    ${order}[how]: ${order}[detail]
 
 Trace Exists
     [Documentation]    Plan §3 "Trace exists": `SELECT run_id, tenant_id, started_at, status FROM aos_traces
     ...    WHERE run_id = '<run_id>'`.
-    [Tags]    AC3
     [Metadata]    Criterion    ${AC3}
+    [Tags]    AC3
     ${run}=    Run Fact    run
     VAR    @{parameters}    ${run}[id]
     ${traces}=    The Traces Of The Run    ${run}[id]
@@ -79,8 +73,8 @@ Trace Exists
 Steps Exist
     [Documentation]    Plan §3 "Steps exist": `SELECT COUNT(*) AS step_count FROM aos_trace_steps WHERE run_id =
     ...    '<run_id>'` — through aos_traces.trace_id where the schema has no aos_trace_steps.run_id.
-    [Tags]    AC3
     [Metadata]    Criterion    ${AC3}
+    [Tags]    AC3
     ${run}=    Run Fact    run
     ${count}=    Count The Steps As The Plan Writes It    ${run}[id]
     ${steps}=    The Step Rows Of The Run    ${run}[id]

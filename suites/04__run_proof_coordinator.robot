@@ -1,23 +1,24 @@
 *** Settings ***
-Name                §4 RunProofCoordinator Validation
-Documentation       Plan §4, RunProofCoordinator Validation: the plan's snippet, run in the backend's interpreter,
-...                 cross-checked against the Postgres rows so that a fallback store cannot pass for Postgres.
+Documentation    Plan §4, RunProofCoordinator Validation: the plan's snippet, run in the backend's interpreter,
+...              cross-checked against the Postgres rows so that a fallback store cannot pass for Postgres.
 
-Library             target.Target
-Resource            ../resources/coordinator.resource
+Library          target.Target
+Resource         ../resources/coordinator.resource
+
+Name             §4 RunProofCoordinator Validation
 
 
 *** Test Cases ***
 Coordinator Snippet Runs Against The Run
     [Documentation]    Plan §4: the snippet calls `get_run_proof(session, TENANT_ID, RUN_ID)` and prints
     ...    integrity_model, verification_status, chain_length, root_hash, trace_count and step_count.
-    [Tags]    AC4
     [Metadata]    Criterion    ${AC4}
+    [Tags]    AC4
     ${run}=    Run Fact    run
     ${report}=    Ask The Coordinator For The Run    ${run}[id]
     Set Run Fact    proof    ${report}[proof]
     Set Run Fact    other tenant proof    ${report}[other_tenant]
-    ${proof}=    Set Variable    ${report}[proof]
+    VAR    ${proof}    ${report}[proof]
     Record Evidence    integrity_model=${proof}[integrity_model]    verification_status=${proof}[verification_status]
     ...    chain_length=${proof}[chain_length]    root_hash=${proof}[root_hash]
     Set Suite Metadata    Root hash    ${proof}[root_hash]    top=True
@@ -25,8 +26,8 @@ Coordinator Snippet Runs Against The Run
 
 RunProofCoordinator Returns HASH_CHAIN And VERIFIED
     [Documentation]    Plan §6, criterion 4.
-    [Tags]    AC4
     [Metadata]    Criterion    ${AC4}
+    [Tags]    AC4
     ${proof}=    Run Fact    proof
     Should Be Equal    ${proof}[integrity_model]    HASH_CHAIN
     ...    the integrity model is ${proof}[integrity_model], not HASH_CHAIN (${proof}[failure_reason])    values=False
@@ -38,8 +39,8 @@ RunProofCoordinator Returns HASH_CHAIN And VERIFIED
 Coordinator Verified A Chain Of At Least One Step
     [Documentation]    Plan §4's printed values: chain_length >= 1, a 64-hex sha256 root_hash, at least one trace
     ...    and one step.
-    [Tags]    AC4
     [Metadata]    Criterion    ${AC4}
+    [Tags]    AC4
     ${proof}=    Run Fact    proof
     Should Be True    ${proof}[chain_length] >= 1    msg=chain_length is ${proof}[chain_length]
     Should Match Regexp    ${{ $proof['root_hash'] or '' }}    ^[0-9a-f]{64}$
@@ -55,9 +56,9 @@ Coordinator Read The Same Steps As Postgres
     [Tags]    policy
     ${proof}=    Run Fact    proof
     ${steps}=    Run Fact    steps
-    Should Be Equal As Integers    ${proof}[step_count]    ${{ len($steps) }}
-    ...    the coordinator saw ${proof}[step_count] steps, Postgres has ${{ len($steps) }}: it did not read the run's Postgres trace
-    ...    values=False
+    VAR    ${message}    the coordinator saw ${proof}[step_count] steps, Postgres has ${{ len($steps) }}:
+    ...    it did not read the run's Postgres trace    separator=${SPACE}
+    Should Be Equal As Integers    ${proof}[step_count]    ${{ len($steps) }}    ${message}    values=False
     Set Test Message    coordinator step_count ${proof}[step_count] = Postgres step rows ${{ len($steps) }}
 
 No SQLite Trace File Was Created Or Changed

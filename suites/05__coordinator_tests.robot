@@ -1,18 +1,19 @@
 *** Settings ***
-Name                §5 Coordinator Tests
-Documentation       Plan §5, Coordinator Tests: `PYTHONPATH=. pytest tests/test_run_introspection_coordinators.py -q`
-...                 in the backend's environment. It needs no run, so it started with the suite.
+Documentation    Plan §5, Coordinator Tests: `PYTHONPATH=. pytest tests/test_run_introspection_coordinators.py -q`
+...              in the backend's environment. It needs no run, so it started with the suite.
 
-Library             run_checks.RunChecks
-Resource            ../resources/coordinator_tests.resource
+Library          run_checks.RunChecks
+Resource         ../resources/coordinator_tests.resource
+
+Name             §5 Coordinator Tests
 
 
 *** Test Cases ***
 Coordinator Tests Pass
     [Documentation]    Plan §6, criterion 5. pytest's exit code is a claim; the counts decide: at least one passed, and
     ...    no failed, errored, skipped or deselected test.
-    [Tags]    AC5
     [Metadata]    Criterion    ${AC5}
+    [Tags]    AC5
     Depends On Test    The Target Is Configured
     Record Evidence    pytest=fail
     ${counts}=    Wait For The Coordinator Tests
