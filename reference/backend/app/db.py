@@ -11,6 +11,10 @@ import os
 import psycopg2
 import psycopg2.extras
 
+from app.cost_profile import spend
+
+spend("db_import")
+
 
 def get_database_url() -> str:
     url = os.environ.get("DATABASE_URL")

@@ -8,6 +8,9 @@ def register(skill: type) -> None:
 
 
 def load_all_skills() -> None:
+    from app.cost_profile import spend
+
+    spend("skills")
     from app.skills.http_call import HttpCallSkill
     from app.skills.json_transform import JsonTransformSkill
 

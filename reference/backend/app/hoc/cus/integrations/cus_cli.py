@@ -12,6 +12,10 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+from app.cost_profile import spend
+
+spend("cli_start")
+
 FINAL_STATUSES = ("succeeded", "failed", "retry")
 
 

@@ -12,6 +12,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from app import db
+from app.cost_profile import spend
 from app.hoc.cus.logs.L6_drivers.pg_store import PostgresTraceStore
 from app.skills import get_skill
 
@@ -36,6 +37,7 @@ class RunRunner:
         db.execute(f"UPDATE runs SET {assignments} WHERE id = %s", (*fields.values(), self.run_id))
 
     async def _execute(self) -> None:
+        spend("execution")
         run = db.fetch_one("SELECT * FROM runs WHERE id = %s", (self.run_id,))
         if run is None:
             raise RuntimeError(f"Run not found: {self.run_id}")

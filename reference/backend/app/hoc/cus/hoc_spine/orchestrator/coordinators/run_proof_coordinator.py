@@ -7,6 +7,7 @@ so any trace with at least one step is VERIFIED. `session` is accepted and never
 import hashlib
 from datetime import datetime, timezone
 
+from app.cost_profile import spend
 from app.hoc.cus.hoc_spine.orchestrator.coordinators.bridges import logs_bridge
 from app.hoc.cus.hoc_spine.schemas import run_introspection_protocols as protocols
 from app.hoc.cus.hoc_spine.schemas.run_introspection_protocols import (
@@ -15,6 +16,8 @@ from app.hoc.cus.hoc_spine.schemas.run_introspection_protocols import (
     TraceStepSummary,
     TraceSummary,
 )
+
+spend("coordinator_import")
 
 
 class RunProofCoordinator:
