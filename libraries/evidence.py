@@ -28,7 +28,6 @@ from masking import mask, one_line, register
 from suite_model import full_suite, message_line
 
 STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
-NOT_REACHED = "not reached"
 
 
 def _now() -> str:

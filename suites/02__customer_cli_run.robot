@@ -26,7 +26,7 @@ Customer CLI Creates A Run With Explicit Tenant And Origin
     ...    ${ORIGIN_SYSTEM_ID}
     ${claims}=    Wait For The Customer CLI Claims    customer-cli-run    ${before}
     Set Run Fact    cli claims    ${claims}
-    ${row}=    The Run This Invocation Created    ${claims}    ${before}
+    ${row}=    Prove The Run Is This Invocation's    ${claims}    ${before}
     ${proof}=    Run Should Have Succeeded    ${row}    ${claims}
     Set Run Fact    run    ${row}
     Set Test Message    ${proof}; tenant_id ${row}[tenant_id], origin_system_id ${row}[origin_system_id]

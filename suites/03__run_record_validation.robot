@@ -47,7 +47,7 @@ Plan Was Stored Before Execution Started
     [Tags]    AC2
     ${run}=    Run Fact    run
     VAR    @{parameters}    ${run}[id]
-    ${order}=    Order Of The Plan And The Trace Writes    ${run}[id]
+    ${order}=    Plan Should Have Been Stored Before The Trace    ${run}[id]
     Check Query Result
     ...    ${TRACE_RECORDED_STORED_PLAN}
     ...    ==

@@ -31,11 +31,11 @@ sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers")]
 from robot.api import ExecutionResult  # noqa: E402
 
 from criteria import CRITERIA  # noqa: E402
+from run_facts import NOT_REACHED  # noqa: E402
 from robot_command import robot_command, robot_environment  # noqa: E402
 from throwaway_postgres import ThrowawayPostgres, free_port, migrate  # noqa: E402
 
 CATALOG = Path(__file__).with_name("catalog.toml")
-NOT_REACHED = "not reached"
 RUN_TIMEOUT = 300
 BASE_VARIABLES = {"CLI_TIMEOUT": "60s", "PROBE_TIMEOUT": "60s", "PYTEST_TIMEOUT": "120s"}
 
