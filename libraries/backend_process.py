@@ -20,6 +20,7 @@ from robot.api.deco import keyword, library
 from robot.libraries.Process import Process
 
 from backend_env import PLAN_ASSIGNMENTS
+from database_target import parse_database_url
 from masking import mask, one_line
 from process_output import dependency_hint, failure_line
 from reaper import Reaper
@@ -37,6 +38,14 @@ class BackendResult:
 
 class BackendProcessFailed(AssertionError):
     ROBOT_SUPPRESS_NAME = True
+
+
+def password_masked(url: str) -> str:
+    """The URL with only its password replaced by *** (the whole URL is a registered secret, and would vanish)."""
+    try:
+        return str(parse_database_url(url))
+    except ValueError:
+        return "***"
 
 
 def decode(data: bytes | None) -> str:
@@ -82,8 +91,11 @@ class BackendProcess:
         return name
 
     def as_the_plan_writes_it(self, command: list[str]) -> str:
-        assignments = " ".join(f"{name}={shlex.quote(mask(self._env[name]))}" for name in PLAN_ASSIGNMENTS
-                               if name in self._env)
+        """`$ cd backend` and `$ PYTHONPATH=. USE_POSTGRES_TRACES=true DATABASE_URL='postgresql://u:***@h:p/db' …`."""
+        shown = {name: self._env[name] for name in PLAN_ASSIGNMENTS if name in self._env}
+        if "DATABASE_URL" in shown:
+            shown["DATABASE_URL"] = password_masked(shown["DATABASE_URL"])
+        assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in shown.items())
         return mask(f"$ cd {shlex.quote(self._cwd)}\n$ {assignments} {shlex.join(command)}")
 
     @keyword

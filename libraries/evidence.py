@@ -162,6 +162,8 @@ class Evidence:
             self.values.setdefault("setup_error", message_line(result.message))
         document = self.document(setup_error=message_line(result.message))
         result.metadata["Result"] = mask(document["result_line"])
+        first = f" First failure: {document['first_failure']}" if document["first_failure"] else ""
+        result.doc = mask(f"*Result: {document['result_line']}*{first}\n\n{result.doc}")
         result.metadata["First failure"] = mask(document["first_failure"] or "none")
         for ac in CRITERIA:
             result.metadata[ac] = mask(verdict_line(ac, document))

@@ -89,8 +89,9 @@ class StatementLog:
             raise AssertionError(f"the statement log shows no write of the trace of run {run_id}")
         if commit is None:
             raise AssertionError(f"runs.plan_json for run {run_id} was written at log line {plan.line} but never committed")
+        write = " ".join(TRACE_WRITE.match(trace.text).group(0).split()).rstrip(" (")
         detail = (f"plan_json stored at log line {plan.line}, committed at line {commit.line}; "
-                  f"first trace write at line {trace.line} ({trace.text.split('(')[0].strip()[:40]})")
+                  f"first trace write at line {trace.line} ({write})")
         logger.info(f"{log_file}: {detail}")
         if commit.line > trace.line:
             raise AssertionError(f"runs.plan_json for run {run_id} was stored after execution began: {detail}")
