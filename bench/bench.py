@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers")]
 
 from backend_env import backend_environment  # noqa: E402
-from local_http_target import LocalHttpTarget  # noqa: E402
+from http_call_answer import HttpCallAnswer  # noqa: E402
 from robot_command import robot_command, robot_environment  # noqa: E402
 from throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
 
@@ -100,7 +100,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "results" / "bench.json")
     args = parser.parse_args()
     backend = ROOT / "reference" / "backend"
-    with ThrowawayPostgres(log_statements=True) as postgres, LocalHttpTarget() as http_target, \
+    with ThrowawayPostgres(log_statements=True) as postgres, HttpCallAnswer() as http_call_answer, \
             tempfile.TemporaryDirectory(prefix="runproof-bench-") as scratch:
         folder = Path(scratch)
         shim, log = counting_interpreter(folder)
@@ -117,7 +117,7 @@ def main() -> int:
                 env = robot_environment(
                     DATABASE_URL=url, STATEMENT_LOG=str(postgres.log_file), AGENT_ID=agent, TENANT_ID=TENANT_ID,
                     SUT_ROOT=str(ROOT / "reference"), PYTHON=str(shim), BACKEND_PYTHON=str(shim),
-                    REFERENCE_HTTP_CALL_URL=http_target.url, REFERENCE_PROFILE=profile if profile == "real" else None)
+                    REFERENCE_HTTP_CALL_URL=http_call_answer.url, REFERENCE_PROFILE=profile if profile == "real" else None)
                 for name, command in commands.items():
                     runs[profile][name].append(measure(command, env, log, outdir))
     stats = {profile: {name: summary(r) for name, r in by_variant.items()} for profile, by_variant in runs.items()}

@@ -112,6 +112,9 @@ class Evidence:
     def start_suite(self, data, result) -> None:
         if result.parent is not None:
             return
+        if self._dry_run():
+            self.final = True  # a dry run checks the suite's syntax; it earns no verdict and writes no evidence
+            return
         self.outdir = Path(self._output_dir())
         selected = list(data.all_tests)
         self.all_selected = [t.name for t in selected]
@@ -156,7 +159,7 @@ class Evidence:
         self._current_test = ""
 
     def end_suite(self, data, result) -> None:
-        if result.parent is not None:
+        if result.parent is not None or self.outdir is None:
             return
         if message_line(result.message) and not self.outcomes:
             self.values.setdefault("setup_error", message_line(result.message))
@@ -171,6 +174,8 @@ class Evidence:
         self.final = True
 
     def close(self) -> None:
+        if self.outdir is None:
+            return
         if not self.final:
             self._write_incomplete(self._interruption())
             return
@@ -278,6 +283,12 @@ class Evidence:
                 os.replace(temporary, self.outdir / name)
         except OSError as exc:
             print(f"runproof: cannot write the evidence to {self.outdir}: {exc.strerror or exc}", file=sys.__stderr__)
+
+    @staticmethod
+    def _dry_run() -> bool:
+        from robot.running.context import EXECUTION_CONTEXTS
+
+        return bool(EXECUTION_CONTEXTS.current and EXECUTION_CONTEXTS.current.dry_run)
 
     @staticmethod
     def _output_dir() -> str:

@@ -17,7 +17,7 @@ from robot.api.deco import keyword, library
 from robot.api.types import Secret
 
 from backend_env import backend_environment
-from local_http_target import LocalHttpTarget
+from http_call_answer import HttpCallAnswer
 from masking import mask, register
 from throwaway_postgres import ThrowawayPostgres, migrate, migrate_command, sweep_orphaned_directories
 
@@ -38,7 +38,7 @@ class Target:
 
     def __init__(self) -> None:
         self.postgres: ThrowawayPostgres | None = None
-        self.http_target: LocalHttpTarget | None = None
+        self.http_call_answer: HttpCallAnswer | None = None
         self.sqlite_files: dict[str, str] = {}
         self.private_sqlite = ""
 
@@ -128,26 +128,26 @@ class Target:
             self.postgres.stop()
             self.postgres = None
 
-    @keyword
-    def start_local_http_target(self) -> str:
+    @keyword("Start The Local HTTP Call Answer")
+    def start_http_call_answer(self) -> str:
         """Answers the stub plan's http_call on 127.0.0.1 so a run of the reference needs no internet.
 
         Returns the URL the reference's stub planner calls (REFERENCE_HTTP_CALL_URL).
 
-        Example: `${url}=    Start Local Http Target`
+        Example: `${url}=    Start The Local HTTP Call Answer`
         """
-        self.http_target = LocalHttpTarget().start()
-        return self.http_target.url
+        self.http_call_answer = HttpCallAnswer().start()
+        return self.http_call_answer.url
 
-    @keyword
-    def stop_local_http_target(self) -> None:
+    @keyword("Stop The Local HTTP Call Answer")
+    def stop_http_call_answer(self) -> None:
         """Stop the local HTTP answer (nothing when it was not started).
 
-        Example: `Stop Local Http Target`
+        Example: `Stop The Local HTTP Call Answer`
         """
-        if self.http_target:
-            self.http_target.stop()
-            self.http_target = None
+        if self.http_call_answer:
+            self.http_call_answer.stop()
+            self.http_call_answer = None
 
     @keyword
     def backend_environment(self, database_url: Secret, use_postgres_traces: str, http_url: str, sqlite_trace_file: str) -> dict:

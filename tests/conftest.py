@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers")]
 
 from backend_env import backend_environment  # noqa: E402
-from local_http_target import LocalHttpTarget  # noqa: E402
+from http_call_answer import HttpCallAnswer  # noqa: E402
 from throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
 
 REFERENCE_BACKEND = ROOT / "reference" / "backend"
@@ -29,8 +29,8 @@ def postgres():
 
 
 @pytest.fixture(scope="session")
-def http_target():
-    with LocalHttpTarget() as target:
+def http_call_answer():
+    with HttpCallAnswer() as target:
         yield target
 
 
@@ -67,7 +67,7 @@ class Backend:
 
 
 @pytest.fixture
-def backend(database_url, http_target, tmp_path) -> Backend:
-    env = backend_environment(database_url, "true", REFERENCE_HTTP_CALL_URL=http_target.url,
+def backend(database_url, http_call_answer, tmp_path) -> Backend:
+    env = backend_environment(database_url, "true", REFERENCE_HTTP_CALL_URL=http_call_answer.url,
                               AOS_TRACE_DB_PATH=str(tmp_path / "traces.db"))
     return Backend(env)

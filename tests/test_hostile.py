@@ -137,7 +137,7 @@ def sut(tmp_path) -> Path:
 
 
 @pytest.fixture
-def base(tmp_path, sut, database_url, http_target) -> dict:
+def base(tmp_path, sut, database_url, http_call_answer) -> dict:
     return {"env": {"DATABASE_URL": database_url}, "variables": {"SUT_ROOT": str(sut), "CLI_TIMEOUT": "20s"}}
 
 

@@ -74,7 +74,7 @@ def wait_until_gone(check, seconds: float = 15.0):
 
 @pytest.mark.parametrize("signals", SIGNALS, ids=list(SIGNALS))
 @pytest.mark.parametrize("stage", STAGES, ids=list(STAGES))
-def test_an_interrupted_run_leaves_no_verdict_and_nothing_running(tmp_path, stage, signals, http_target):
+def test_an_interrupted_run_leaves_no_verdict_and_nothing_running(tmp_path, stage, signals, http_call_answer):
     sut = prepare(Mutant(name=stage, defect="stalls", edits=STAGES[stage]), tmp_path / "sut")[0]
     mark = tmp_path / "mark"
     mark.mkdir()

@@ -38,7 +38,7 @@ def finished_run(backend) -> str:
     return stdout_value(result.stdout, "Run ID")
 
 
-def test_cli_run_end_to_end(backend, finished_run, http_target):
+def test_cli_run_end_to_end(backend, finished_run, http_call_answer):
     url = backend.env["DATABASE_URL"]
     [(tenant, origin, status, plan_json)] = query(
         url, "SELECT tenant_id, origin_system_id, status, plan_json FROM runs WHERE id = %s", (finished_run,))
@@ -50,7 +50,7 @@ def test_cli_run_end_to_end(backend, finished_run, http_target):
     steps = query(url, "SELECT step_index, skill_name, status, source FROM aos_trace_steps WHERE trace_id = %s",
                   (f"trace_{finished_run}",))
     assert steps == [(0, "http_call", "succeeded", "engine")]
-    assert http_target.hits >= 1
+    assert http_call_answer.hits >= 1
 
     probe = backend.probe(finished_run, TENANT)
     assert probe.returncode == 0, probe.stdout + probe.stderr
@@ -110,7 +110,7 @@ def test_append_only_triggers_reject_changes(backend, finished_run, sql):
         query(backend.env["DATABASE_URL"], sql + " RETURNING 1", (f"trace_{finished_run}",))
 
 
-def test_unreachable_http_target_gives_a_failed_step_in_a_succeeded_run(backend):
+def test_unreachable_http_call_answer_gives_a_failed_step_in_a_succeeded_run(backend):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]

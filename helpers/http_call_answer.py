@@ -20,7 +20,7 @@ class _Zen(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class LocalHttpTarget:
+class HttpCallAnswer:
     def __init__(self) -> None:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Zen)
         self._server.hits = 0
@@ -35,7 +35,7 @@ class LocalHttpTarget:
     def hits(self) -> int:
         return self._server.hits
 
-    def start(self) -> "LocalHttpTarget":
+    def start(self) -> "HttpCallAnswer":
         self._thread.start()
         return self
 
@@ -43,7 +43,7 @@ class LocalHttpTarget:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "LocalHttpTarget":
+    def __enter__(self) -> "HttpCallAnswer":
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
