@@ -23,7 +23,7 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 
 from criteria import CRITERIA
-from evidence_report import PROOF, TEMPLATE_KEYS, render_markdown, verdict_line
+from evidence_report import TEMPLATE_KEYS, render_markdown, verdict_line
 from masking import mask, one_line, register
 from suite_model import full_suite, message_line
 
@@ -174,16 +174,8 @@ class Evidence:
         self.final = True
 
     def close(self) -> None:
-        if self.outdir is None:
-            return
-        if not self.final:
+        if self.outdir is not None and not self.final:
             self._write_incomplete(self._interruption())
-            return
-        document = json.loads((self.outdir / "evidence.json").read_text()) if self.outdir else {}
-        lines = [f"Run Proof Test Plan v4: {document.get('result_line', '')}"]
-        lines += [f"  {verdict_line(ac, document)}" for ac in CRITERIA]
-        lines.append(f"Evidence: {self.outdir / 'evidence.md'}")
-        print("\n".join(lines), file=sys.__stdout__)
 
     def _at_exit(self) -> None:
         if not self.final:

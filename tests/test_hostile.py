@@ -46,6 +46,7 @@ class SuiteRun:
     seconds: float
     stderr: str
     outdir: Path
+    stdout: str = ""
 
     @property
     def tests(self) -> list:
@@ -92,7 +93,7 @@ def run_suite(tmp_path: Path, *, env: dict[str, str] | None = None, variables: d
     started = time.monotonic()
     result = subprocess.run(command, env=robot_environment(DATABASE_URL=None) | (env or {}), capture_output=True,
                             text=True, timeout=SUITE_BOUND * 3)
-    return SuiteRun(result.returncode, time.monotonic() - started, result.stderr, outdir)
+    return SuiteRun(result.returncode, time.monotonic() - started, result.stderr, outdir, result.stdout)
 
 
 def assert_evidence_renders(outdir: Path) -> None:

@@ -103,6 +103,9 @@ def test_report_and_output_xml_tell_the_verdict(tmp_path, database_url):
             assert test.status == "PASS" and test.message.strip(), f"{test.name} passed without saying on what value"
     assert not any(t.tags.match("AC4") and t.tags.match("policy") for t in suite.all_tests)
     assert (run.outdir / "xunit.xml").is_file() and (run.outdir / "report.html").is_file()
+    last = run.stdout.strip().splitlines()[-7:]
+    assert last[0].startswith("Run Proof Test Plan v4: PASS") and last[-1] == f"Evidence: {run.outdir / 'evidence.md'}"
+    assert [line.split(":")[0].strip() for line in last[1:6]] == list(CRITERIA)
 
 
 def test_a_failed_run_says_its_first_failure_at_the_top(tmp_path, database_url):
