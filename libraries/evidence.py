@@ -24,7 +24,7 @@ from robot.api.deco import keyword, library
 
 from criteria import CRITERIA
 from evidence_report import TEMPLATE_KEYS, render_markdown, verdict_line
-from masking import mask, one_line, register
+from masking import mask, one_line
 from suite_model import full_suite, message_line
 
 STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
@@ -100,14 +100,6 @@ class Evidence:
         self._detail = mask(" ".join(detail))
         logger.info(f"beyond the plan: {self._detail}")
 
-    @keyword
-    def register_secret(self, secret: Any) -> None:
-        """Mask `secret` (a Secret or a string) in every later log line and evidence file.
-
-        Example: `Register Secret    ${DATABASE_URL}`
-        """
-        register(secret)
-
     # --- listener ---------------------------------------------------------------------------------------------
     def start_suite(self, data, result) -> None:
         if result.parent is not None:
@@ -154,7 +146,7 @@ class Evidence:
         self.order.append(result.name)
         if result.tags.match("beyond-plan"):
             detail = message if result.status != "PASS" else self._detail
-            self.beyond_plan[result.name] = {"status": _word(result.status, message), "detail": mask(detail)}
+            self.beyond_plan[result.name] = {"status": _word(result.status), "detail": mask(detail)}
         self._detail = ""
         self._current_test = ""
 
@@ -246,12 +238,12 @@ class Evidence:
             "interrupted_by": self.signals or None,
             "plan_complete": self.plan_complete,
             "acceptance": acceptance,
-            "criteria_tests": {ac: [{"name": n, "status": _word(*self.outcomes.get(n, ("NOT RUN", "")))}
+            "criteria_tests": {ac: [{"name": n, "status": _word(self.outcomes.get(n, ("NOT RUN", ""))[0])}
                                     for n in self.selected.get(ac, [])] for ac in CRITERIA},
             "deviations": self.deviations,
             "beyond_plan": self.beyond_plan,
             "target": self.target,
-            "tests": [{"name": n, "status": _word(*self.outcomes[n]), "message": mask(self.outcomes[n][1])} for n in ran]
+            "tests": [{"name": n, "status": _word(self.outcomes[n][0]), "message": mask(self.outcomes[n][1])} for n in ran]
                      + [{"name": n, "status": "NOT REACHED", "message": ""} for n in unheard],
             "not_reached": not_reached,
             "unreached_fields": [key for key in TEMPLATE_KEYS if key not in self.values],
@@ -292,6 +284,6 @@ class Evidence:
             return os.getcwd()
 
 
-def _word(status: str, message: str = "") -> str:
+def _word(status: str) -> str:
     """Robot's statuses in the evidence's vocabulary: PASS, FAIL, NOT REACHED (a skip is always 'not reached')."""
     return {"PASS": "PASS", "FAIL": "FAIL"}.get(status, "NOT REACHED")

@@ -39,12 +39,3 @@ class HashChain:
         Example: `${recomputed}=    Root Hash From Step Rows    ${run}[id]    ${steps}`
         """
         return root_hash(run_id, [(row["step_index"], row["skill_name"], row["status"]) for row in rows])
-
-    @keyword
-    def coerced_step_statuses(self, rows: list) -> list[dict]:
-        """The rows as the coordinator reads them back: step_index, skill_name and the store's coerced status.
-
-        Example: `${expected}=    Coerced Step Statuses    ${steps}`
-        """
-        return [{"step_index": int(row["step_index"]), "skill_name": row["skill_name"],
-                 "status": coerce_status(row["status"])} for row in sorted(rows, key=lambda r: int(r["step_index"]))]

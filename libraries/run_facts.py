@@ -129,15 +129,6 @@ class RunFacts:
             return self._facts[name]
         raise SkipExecution(self._not_reached(f"the {name} is unknown", producer, self._tests))
 
-    @keyword
-    def run_fact_is_known(self, name: str) -> bool:
-        """True when the fact `name` has been established (for evidence that is written either way).
-
-        Example: `IF    ${{ not $known }}    RETURN` after `${known}=    Run Fact Is Known    run`
-        """
-        self._producer(name)
-        return name in self._facts
-
     @staticmethod
     def _producer(name: str) -> str:
         if name not in FACTS:
