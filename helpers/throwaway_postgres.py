@@ -99,7 +99,8 @@ class ThrowawayPostgres:
         kwargs = {"user": self._run_as.pw_uid, "group": self._run_as.pw_gid, "extra_groups": []} if self._run_as else {}
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.dir, **kwargs)
         if result.returncode != 0:
-            raise RuntimeError(f"{tool} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
+            output = " ".join((result.stderr.strip() or result.stdout.strip()).split())
+            raise RuntimeError(f"{tool} failed ({result.returncode}): {output[:400]}")
 
     @property
     def log_file(self) -> Path | None:

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -98,7 +99,10 @@ class Target:
         """
         for leftover in sweep_orphaned_directories():
             logger.info(f"removed {leftover}, left behind by a run that was killed")
-        self.postgres = ThrowawayPostgres(log_statements=True, supervised=True).start()
+        try:
+            self.postgres = ThrowawayPostgres(log_statements=True, supervised=True).start()
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            raise TargetError(f"the throwaway PostgreSQL did not start: {' '.join(str(exc).split())[:400]}") from None
         register(self.postgres.password)
         url = self.postgres.create_database(f"runproof_{uuid.uuid4().hex[:8]}")
         register(url)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
 import sys
 import uuid
 from dataclasses import dataclass
@@ -20,6 +22,16 @@ from throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
 REFERENCE_BACKEND = ROOT / "reference" / "backend"
 CLI = "app.hoc.cus.integrations.cus_cli"
 TIMEOUT = 60
+
+
+@pytest.fixture
+def private_tmp():
+    """A short TMPDIR of the test's own for a suite that starts its own PostgreSQL: what it leaves there is its own,
+    whatever else runs on the machine (the server's socket lives in it, so the path must stay short)."""
+    folder = Path(tempfile.mkdtemp(prefix="rp-", dir="/tmp"))
+    folder.chmod(0o755)  # the throwaway PostgreSQL runs as an unprivileged user under root
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

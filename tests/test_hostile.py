@@ -303,25 +303,23 @@ def test_backend_process_that_dies(tmp_path, base, database_url, edit, failing_t
     assert_only_the_products_commands_wrote(database_url, before)
 
 
-def test_coordinator_test_file_missing_with_the_suites_own_database(tmp_path, base):
+def test_coordinator_test_file_missing_with_the_suites_own_database(tmp_path, base, private_tmp):
     sut = Path(base["variables"]["SUT_ROOT"])
     (sut / "backend/tests/test_run_introspection_coordinators.py").unlink()
-    pg_dirs_before = set(Path("/tmp").glob("runproof-pg-*"))
-    run = run_suite(tmp_path, variables=base["variables"])
+    run = run_suite(tmp_path, variables=base["variables"], env={"TMPDIR": str(private_tmp)})
     assert_clean_stop(run, "Coordinator Tests Pass", "the backend has no coordinator tests")
     assert run.evidence["pytest"] == "fail" and run.evidence["root_hash"]
-    assert set(Path("/tmp").glob("runproof-pg-*")) <= pg_dirs_before, "the suite's throwaway PostgreSQL was left behind"
+    assert not list(private_tmp.glob("runproof-pg-*")), "the suite's throwaway PostgreSQL was left behind"
 
 
-def test_backend_whose_migrations_fail_on_the_suites_own_database(tmp_path, base):
+def test_backend_whose_migrations_fail_on_the_suites_own_database(tmp_path, base, private_tmp):
     edit = {"file": "backend/alembic/versions/003_s6_trace_completion_allowed.py", "old": "    CREATE FUNCTION prevent_trace_step_update()",
             "new": "    CREATE FUNCTION no_such_syntax(\n    CREATE FUNCTION prevent_trace_step_update()"}
     sut = prepare(Mutant(name="ad-hoc", defect="broken migration", edits=[edit]), tmp_path / "mutant")[0]
-    pg_dirs_before = set(Path("/tmp").glob("runproof-pg-*"))
-    run = run_suite(tmp_path, variables={**base["variables"], "SUT_ROOT": str(sut)})
+    run = run_suite(tmp_path, variables={**base["variables"], "SUT_ROOT": str(sut)}, env={"TMPDIR": str(private_tmp)})
     assert_clean_stop(run, "The Target Is Configured", "alembic upgrade head failed in")
     assert "syntax error at or near" in run.first_failure.message
-    assert set(Path("/tmp").glob("runproof-pg-*")) <= pg_dirs_before, "the suite's throwaway PostgreSQL was left behind"
+    assert not list(private_tmp.glob("runproof-pg-*")), "the suite's throwaway PostgreSQL was left behind"
 
 
 def test_results_folder_not_writable(tmp_path, base, database_url):

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -40,13 +39,13 @@ SIGNALS = {"SIGTERM": [signal.SIGTERM], "SIGINT twice": [signal.SIGINT, signal.S
 EARLIER = {"result": "PASS", "run_id": "an-earlier-run", "acceptance": dict.fromkeys(CRITERIA, "PASS")}
 
 
-def throwaway_directories() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("runproof-pg-*"))
+def throwaway_directories(tmp: Path) -> set[Path]:
+    return set(tmp.glob("runproof-pg-*"))
 
 
-def throwaway_servers() -> set[str]:
-    """PostgreSQL processes started on a throwaway data directory (their command line names it)."""
-    return {line for line in processes_under(Path(tempfile.gettempdir()) / "runproof-pg-") if "postgres" in line}
+def throwaway_servers(tmp: Path) -> set[str]:
+    """PostgreSQL processes started on a throwaway data directory under `tmp` (their command line names it)."""
+    return {line for line in processes_under(tmp / "runproof-pg-") if "postgres" in line}
 
 
 def an_earlier_passing_run(outdir: Path) -> None:
@@ -74,7 +73,7 @@ def wait_until_gone(check, seconds: float = 15.0):
 
 @pytest.mark.parametrize("signals", SIGNALS, ids=list(SIGNALS))
 @pytest.mark.parametrize("stage", STAGES, ids=list(STAGES))
-def test_an_interrupted_run_leaves_no_verdict_and_nothing_running(tmp_path, stage, signals, http_call_answer):
+def test_an_interrupted_run_leaves_no_verdict_and_nothing_running(tmp_path, stage, signals, http_call_answer, private_tmp):
     sut = prepare(Mutant(name=stage, defect="stalls", edits=STAGES[stage]), tmp_path / "sut")[0]
     mark = tmp_path / "mark"
     mark.mkdir()
@@ -83,10 +82,10 @@ def test_an_interrupted_run_leaves_no_verdict_and_nothing_running(tmp_path, stag
     variables = {"SUT_ROOT": str(sut)}
     if stage == "setup":
         variables["MIGRATE_COMMAND"] = f'touch "$RUNPROOF_MARK/setup"; {STALL.replace("time.sleep(", "sleep ").rstrip(")")}'
-    directories_before, servers_before = throwaway_directories(), throwaway_servers()
+
     started = time.time()
     suite = subprocess.Popen(robot_command(outdir, variables, "--console", "none"),
-                             env=robot_environment(DATABASE_URL=None, RUNPROOF_MARK=str(mark)),
+                             env=robot_environment(DATABASE_URL=None, RUNPROOF_MARK=str(mark), TMPDIR=str(private_tmp)),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(mark / stage, suite, 60)
@@ -100,8 +99,8 @@ def test_an_interrupted_run_leaves_no_verdict_and_nothing_running(tmp_path, stag
     assert suite.returncode != 0
 
     assert not wait_until_gone(lambda: processes_under(tmp_path)), "processes outlived the suite"
-    assert not wait_until_gone(lambda: throwaway_servers() - servers_before), "a throwaway PostgreSQL kept running"
-    assert not wait_until_gone(lambda: throwaway_directories() - directories_before), "a throwaway data directory was left"
+    assert not wait_until_gone(lambda: throwaway_servers(private_tmp)), "a throwaway PostgreSQL kept running"
+    assert not wait_until_gone(lambda: throwaway_directories(private_tmp)), "a throwaway data directory was left"
 
     evidence = json.loads((outdir / "evidence.json").read_text())
     assert evidence["result"] in ("INCOMPLETE", "FAIL") and evidence.get("run_id") != "an-earlier-run"
