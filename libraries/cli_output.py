@@ -44,7 +44,8 @@ class CliOutput:
             "run_created": last(labelled(lines, "Run created")),
             "statuses": labelled(lines, "Status"),
             "status": last(labelled(lines, "Status")),
-            "error": last(labelled(lines, "Error")) or last(errors),
+            # stderr's `Error:` is the CLI's own failure line; a run that exits 0 may log anything there.
+            "error": last(labelled(lines, "Error")) or (last(errors) if result.rc != 0 else None),
             "steps_executed": last(labelled(lines, "Steps executed")),
         }
 

@@ -108,7 +108,8 @@ def is_command_test(test: ast.AST, command: str) -> bool:
 
 
 def handler_roots(tree: Source, command: str, functions: dict) -> tuple[list[str], list[str]]:
-    """The chain from main to the function that branches on `command`, and the calls in that branch."""
+    """The chain from main to the function that branches on `command`, and the calls in that branch; without such a
+    branch, the handler bound by `<command parser>.set_defaults(func=handler)`."""
     parents: dict[str, str | None] = {"main": None}
     queue = deque(["main"] if "main" in functions else [])
     while queue:
@@ -124,6 +125,13 @@ def handler_roots(tree: Source, command: str, functions: dict) -> tuple[list[str
             if callee not in parents:
                 parents[callee] = name
                 queue.append(callee)
+    parsers = subcommand_parsers(tree, command)
+    for node in tree.nodes:
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "set_defaults"
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in parsers):
+            handlers = [kw.value.id for kw in node.keywords if isinstance(kw.value, ast.Name) and kw.value.id in functions]
+            if handlers and "main" in functions:
+                return ["main", f"set_defaults(func={handlers[0]})"], handlers
     return [], []
 
 

@@ -295,3 +295,22 @@ def test_evidence_markdown_never_writes_an_empty_code_span():
     assert code("a`b") == "``a`b``"
     assert code("`x`") == "`` `x` ``"
     assert code(True) == "`true`"
+
+
+def test_a_handler_bound_with_set_defaults_is_followed(tmp_path):
+    source = tmp_path / "cli.py"
+    source.write_text(
+        "import argparse\n"
+        "from app.plan import generate_plan_for_run\n\n"
+        "def run_goal(args):\n    generate_plan_for_run(agent_id=1, goal=2, run_id=3)\n\n"
+        "def unused():\n    generate_plan_for_run()\n\n"
+        "def main():\n    parser = argparse.ArgumentParser()\n    sub = parser.add_subparsers()\n"
+        "    run = sub.add_parser('run')\n    run.set_defaults(func=run_goal)\n    args = parser.parse_args()\n"
+        "    return args.func(args)\n")
+    assert StaticChecks().call_should_be_reachable_from_the_command(str(source), "run", "generate_plan_for_run") == (
+        "main → set_defaults(func=run_goal) → run_goal → generate_plan_for_run")
+
+
+def test_stderr_error_lines_of_a_cli_that_exited_0_are_not_claims():
+    claims = CliOutput().customer_cli_claims(BackendResult(0, "Run ID: r\nStatus: succeeded\n", "Error: a log line\n", False))
+    assert claims["error"] is None
