@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers")]
+sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers"), str(ROOT / "tests" / "mutants")]
 
 from backend_env import backend_environment  # noqa: E402
 from http_call_answer import HttpCallAnswer  # noqa: E402

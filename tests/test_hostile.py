@@ -29,8 +29,7 @@ from evidence_report import RECORD, TEMPLATE
 from robot_command import robot_command, robot_environment
 from throwaway_postgres import free_port, migrate
 
-sys.path.insert(0, str(ROOT / "tests" / "mutants"))
-from matrix import Mutant, load_catalog, prepare  # noqa: E402
+from matrix import Mutant, load_catalog, prepare
 
 SUITE_BOUND = 60  # seconds: every case below ends far inside the configured timeouts
 PASSWORD_IN_URL = re.compile(r"postgres(?:ql)?://[^:@/\s\"']+:(?!\*\*\*@)[^@\s\"']+@")

@@ -17,9 +17,7 @@ import pytest
 
 from conftest import ROOT
 from criteria import CRITERIA
-import sys
-sys.path.insert(0, str(ROOT / "tests" / "mutants"))
-from matrix import Mutant, prepare  # noqa: E402
+from matrix import Mutant, prepare
 from robot_command import robot_command, robot_environment
 from test_hostile import processes_under
 

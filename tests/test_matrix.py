@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "mutants"))
-
-from matrix import HEALTHY, Mutant, Run, StaleMutant, apply_edits, load_catalog, message_matches, prepare  # noqa: E402
+from matrix import HEALTHY, Mutant, Run, StaleMutant, apply_edits, load_catalog, message_matches, prepare
 
 NOT_REACHED = ("SKIP", "not reached: 'Customer CLI Creates A Run With Explicit Tenant And Origin' failed: ...")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,19 +19,15 @@ from robot.libdoc import LibraryDocumentation
 from conftest import ROOT
 from criteria import CRITERIA, OTHER_TAGS
 from robot_command import ARGUMENT_FILE, robot_command, robot_environment
+from matrix import Mutant, prepare
 from test_hostile import SUITE_BOUND, mutated, run_suite
 
 LIBRARIES = sorted(path.stem for path in (ROOT / "libraries").glob("*.py"))
 
 
 def suite_copy(tmp_path: Path) -> Path:
-    """suites/ and resources/ copied beside a link to libraries/, so that one file can be edited."""
-    copy = tmp_path / "suite"
-    for folder in ("suites", "resources"):
-        shutil.copytree(ROOT / folder, copy / folder)
-    for folder in ("libraries", "helpers", "probe", "reference"):
-        (copy / folder).symlink_to(ROOT / folder)
-    return copy
+    """A copy of the suite in which one file can be edited (the matrix's own suite copy, with no edit)."""
+    return prepare(Mutant(name="suite-copy", defect="an unchanged copy", root="suite"), tmp_path / "copy")[1]
 
 
 def count_runs(url: str) -> int:

@@ -78,7 +78,8 @@ def apply_edits(mutant: Mutant, base: Path) -> None:
 
 
 def prepare(mutant: Mutant, workdir: Path) -> tuple[Path, Path]:
-    """A copy of reference/ (and of the suite, for suite mutants) with the mutant's edits applied."""
+    """A copy of reference/ (and of the suite, for suite mutants) with the mutant's edits applied. A suite copy is
+    complete: suites/ and resources/ copied, the Python folders linked, and its default SUT_ROOT the reference copy."""
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache")
     sut = workdir / "reference"
     shutil.copytree(ROOT / "reference", sut, ignore=ignore)
@@ -87,7 +88,9 @@ def prepare(mutant: Mutant, workdir: Path) -> tuple[Path, Path]:
         suite = workdir / "suite"
         for folder in ("suites", "resources"):
             shutil.copytree(ROOT / folder, suite / folder, ignore=ignore)
-        (suite / "libraries").symlink_to(ROOT / "libraries")
+        for folder in ("libraries", "helpers", "probe"):
+            (suite / folder).symlink_to(ROOT / folder)
+        (suite / "reference").symlink_to(sut)
     apply_edits(mutant, suite if mutant.root == "suite" else sut)
     return sut, suite
 
