@@ -51,16 +51,18 @@ def code(value) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def plain(value):
+    """A recorded value in one word or line: `plan_before_execution` by how it was established, a dict as k=v."""
+    if isinstance(value, dict):
+        return value["how"] if "how" in value else ", ".join(f"{k}={v}" for k, v in value.items())
+    return value
+
+
 def shown(doc: dict, key: str) -> str:
     """NOT REACHED for a value never recorded, `null` for a value recorded as empty, else the value as code."""
     if key in doc.get("unreached_fields", []) or key not in doc:
         return "NOT REACHED"
-    value = doc[key]
-    if value is None:
-        return "`null`"
-    if isinstance(value, dict):
-        return code(value.get("how", value)) if "how" in value else code(", ".join(f"{k}={v}" for k, v in value.items()))
-    return code(value)
+    return "`null`" if doc[key] is None else code(plain(doc[key]))
 
 
 def cell(text) -> str:
@@ -71,13 +73,7 @@ def verdict_line(ac: str, doc: dict) -> str:
     """`AC4: PASS — integrity_model=HASH_CHAIN, …` (the values that proved it), or the first failing test."""
     result = doc.get("acceptance", {}).get(ac, "NOT RUN")
     if result == "PASS":
-        values = []
-        for key in PROOF[ac]:
-            value = doc.get(key)
-            if isinstance(value, dict):
-                value = value.get("how", value)
-            values.append(f"{key}={value}")
-        return f"{ac}: PASS — {', '.join(values)}"
+        return f"{ac}: PASS — {', '.join(f'{key}={plain(doc.get(key))}' for key in PROOF[ac])}"
     failing = [t for t in doc.get("criteria_tests", {}).get(ac, []) if t["status"] != "PASS"]
     if result == "NOT RUN":
         return f"{ac}: NOT RUN — no test of this criterion was selected"
@@ -105,7 +101,7 @@ def render_markdown(doc: dict) -> str:
     lines += ["", "## 6. Acceptance Criteria", "", "| # | Criterion | Result | Proved by |", "|---|---|---|---|"]
     for ac, text in CRITERIA.items():
         result = doc["acceptance"].get(ac, "NOT RUN")
-        detail = verdict_line(ac, doc).split(" — ", 1)[-1] if " — " in verdict_line(ac, doc) else ""
+        _, _, detail = verdict_line(ac, doc).partition(" — ")
         lines.append(f"| {ac} | {cell(text)} | {result} | {cell(detail)} |")
     lines += ["", "## Plan deviations", ""]
     lines += [f"- {cell(d)}" for d in doc.get("deviations", [])] or ["- none"]

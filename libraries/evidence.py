@@ -48,7 +48,6 @@ class Evidence:
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.order: list[str] = []
         self.selected: dict[str, list[str]] = {}
-        self.in_plan: dict[str, list[str]] = {}
         self.plan_complete = True
         self.all_selected: list[str] = []
         self.signals: list[str] = []
@@ -113,7 +112,6 @@ class Evidence:
         whole = list(full_suite(str(data.source)).all_tests) if data.source else selected
         for ac in CRITERIA:
             self.selected[ac] = [t.name for t in selected if t.tags.match(ac)]
-            self.in_plan[ac] = [t.name for t in whole if t.tags.match(ac)]
         chosen = set(self.all_selected)
         self.plan_complete = all(t.name in chosen for t in whole if not t.tags.match("beyond-plan"))
         for name in STALE_OUTPUTS:
@@ -153,9 +151,10 @@ class Evidence:
     def end_suite(self, data, result) -> None:
         if result.parent is not None or self.outdir is None:
             return
-        if message_line(result.message) and not self.outcomes:
-            self.values.setdefault("setup_error", message_line(result.message))
-        document = self.document(setup_error=message_line(result.message))
+        setup_error = message_line(result.message)
+        if setup_error and not self.outcomes:
+            self.values.setdefault("setup_error", setup_error)
+        document = self.document(setup_error=setup_error)
         result.metadata["Result"] = mask(document["result_line"])
         first = f" First failure: {document['first_failure']}" if document["first_failure"] else ""
         result.doc = mask(f"*Result: {document['result_line']}*{first}\n\n{result.doc}")
@@ -197,7 +196,7 @@ class Evidence:
 
     def document(self, setup_error: str = "", incomplete: str = "") -> dict:
         acceptance = self.acceptance()
-        ran = [name for name in self.order]
+        ran = list(self.order)
         failures = [name for name in ran if self.outcomes[name][0] == "FAIL"]
         first = failures[0] if failures else None
         first_failure = one_line(f"{first}: {self.outcomes[first][1]}") if first else (

@@ -58,15 +58,13 @@ class RunFacts:
         self._facts: dict[str, Any] = {}
         self._tests: dict[str, tuple[str, str]] = {}
         self._suites: dict[str, tuple[str, str]] = {}
-        self._selected: set[str] = set()
-        self._selected_tags: set[str] = set()
+        self._selected_tests: list = []
 
     # --- listener ---------------------------------------------------------------------------------------------
     def start_suite(self, data, result) -> None:
         if result.parent is not None:
             return
-        self._selected = {test.name for test in data.all_tests}
-        self._selected_tags = {str(tag).lower() for test in data.all_tests for tag in test.tags}
+        self._selected_tests = list(data.all_tests)
         problem = self._unknown_names(str(data.source)) if data.source else None
         if problem:
             print(f"runproof: {problem}", file=sys.__stderr__)
@@ -165,7 +163,7 @@ class RunFacts:
             return one_line(f"{prefix}'{producer}' failed: {message}")
         if status == "PASS":
             return one_line(f"{prefix}'{producer}' passed without establishing it")
-        if outcomes is self._tests and producer not in self._selected:
+        if outcomes is self._tests and all(test.name != producer for test in self._selected_tests):
             return one_line(f"{prefix}'{producer}' was not selected in this run")
         return one_line(f"{prefix}'{producer}' did not run")
 
@@ -176,4 +174,4 @@ class RunFacts:
 
         Example: `${neighbours}=    Tests Tagged Are Selected    beyond-plan`
         """
-        return tag.lower() in self._selected_tags
+        return any(test.tags.match(tag) for test in self._selected_tests)
