@@ -23,10 +23,11 @@ from backend_env import PLAN_ASSIGNMENTS
 from database_target import parse_database_url
 from masking import mask, one_line
 from process_output import dependency_hint, failure_line
+from project import DOC_FORMAT, VERSION
 from reaper import Reaper
 
 
-@dataclass
+@dataclass(repr=False)
 class BackendResult:
     """What a finished backend process left: exit code, output, and whether it was killed at its timeout."""
 
@@ -34,6 +35,12 @@ class BackendResult:
     stdout: str
     stderr: str
     timed_out: bool
+
+    def __repr__(self) -> str:
+        # Robot logs `${result} = <repr>` for every assignment: the output itself was logged once, when it was read.
+        return f"<exit code {self.rc}, {len(self.stdout)} characters of stdout, {len(self.stderr)} of stderr>"
+
+    __str__ = __repr__
 
 
 class BackendProcessFailed(AssertionError):
@@ -52,7 +59,7 @@ def decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
 
-@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class BackendProcess:
     """Starts and awaits the backend's commands from backend/, in the plan's environment, each with a timeout."""
 

@@ -10,6 +10,8 @@ import re
 
 from robot.api.deco import keyword, library
 
+from project import DOC_FORMAT, VERSION
+
 PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)")
 PYTEST_SUMMARY = re.compile(r"^=*\s*((?:no tests ran|\d+ \w+.*?) in [\d.]+s)", re.M)
 
@@ -23,7 +25,7 @@ def last(values: list[str]) -> str | None:
     return values[-1] if values else None
 
 
-@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class CliOutput:
     """Reads the customer CLI's, list-skills' and pytest's output into claims and counts."""
 

@@ -12,6 +12,7 @@ from robot.api.deco import keyword, library
 from robot.api.types import Secret
 
 from masking import mask, register
+from project import DOC_FORMAT, VERSION
 
 REVISION = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(.+)$", re.M)
@@ -26,7 +27,7 @@ class DatabaseUrlError(ValueError):
 
 
 @dataclass
-class DatabaseTarget:
+class ConnectionParameters:
     host: str
     port: int
     database: str
@@ -42,7 +43,7 @@ class DatabaseTarget:
         return f"postgresql://{user}{self.where}"
 
 
-def parse_database_url(url: str | Secret) -> DatabaseTarget:
+def parse_database_url(url: str | Secret) -> ConnectionParameters:
     """Raise ValueError with one line (never containing the password) when the URL is not a PostgreSQL URL."""
     raw = url.value if isinstance(url, Secret) else url
     if not raw:
@@ -59,10 +60,10 @@ def parse_database_url(url: str | Secret) -> DatabaseTarget:
     if not host or not database:
         raise DatabaseUrlError(f"DATABASE_URL is malformed: it names no {'host' if not host else 'database'} — {URL_HINT}")
     password = Secret(unquote(parts.password)) if parts.password else None
-    return DatabaseTarget(host, port, database, unquote(parts.username) if parts.username else None, password)
+    return ConnectionParameters(host, port, database, unquote(parts.username) if parts.username else None, password)
 
 
-def explain_connection_error(error: str, target: DatabaseTarget, connect_timeout: int) -> str:
+def explain_connection_error(error: str, target: ConnectionParameters, connect_timeout: int) -> str:
     """One line a newcomer can act on, for the usual ways a connection fails."""
     text = " ".join(str(error).split())
     where = f"{target.host}:{target.port}"
@@ -101,12 +102,12 @@ def secrets_in(url: str | Secret) -> list[str]:
     return [value for value in (raw, *found, *(unquote(f) for f in found)) if value]
 
 
-@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
-class DatabaseTargetLibrary:
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
+class DatabaseTarget:
     """DATABASE_URL as connection parameters, its secrets registered for masking, connection errors in one line."""
 
     @keyword
-    def database_target(self, url: Secret | str) -> DatabaseTarget:
+    def database_target(self, url: Secret | str) -> ConnectionParameters:
         """Host, port, database, user and password (a Secret) of a postgresql:// URL; one masked line when malformed.
 
         Example: `${target}=    Database Target    ${DATABASE_URL}`
@@ -128,7 +129,7 @@ class DatabaseTargetLibrary:
         return url if isinstance(url, Secret) else Secret(url)
 
     @keyword
-    def explain_database_error(self, error: str, target: DatabaseTarget, connect_timeout: int) -> str:
+    def explain_database_error(self, error: str, target: ConnectionParameters, connect_timeout: int) -> str:
         """One masked line a newcomer can act on, for the usual ways a connection fails.
 
         Example: `${reason}=    Explain Database Error    ${error}    ${target}    ${DB_CONNECT_TIMEOUT}`

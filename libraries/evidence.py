@@ -25,6 +25,7 @@ from robot.api.deco import keyword, library
 from criteria import CRITERIA
 from evidence_report import TEMPLATE_KEYS, render_markdown, verdict_line
 from masking import mask, one_line
+from project import DOC_FORMAT, VERSION
 from suite_model import full_suite, message_line
 
 STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
@@ -34,7 +35,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-@library(scope="GLOBAL", listener="SELF", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", listener="SELF", version=VERSION, doc_format=DOC_FORMAT)
 class Evidence:
     """Records the run's evidence and writes the plan's Output Template; never read by tests."""
 
@@ -54,7 +55,6 @@ class Evidence:
         self.started_at = _now()
         self.outdir: Path | None = None
         self.final = False
-        self._detail = ""
         self._current_test = ""
 
     # --- keywords: recording only -------------------------------------------------------------------------------
@@ -89,15 +89,6 @@ class Evidence:
         """
         self.target[name] = mask(value)
         self._write_incomplete("the run did not finish")
-
-    @keyword
-    def record_beyond_plan(self, *detail: str) -> None:
-        """The values a beyond-plan check compared; shown beside its outcome in evidence.md.
-
-        Example: `Record Beyond Plan    recomputed ${hash} from 1 Postgres step row`
-        """
-        self._detail = mask(" ".join(detail))
-        logger.info(f"beyond the plan: {self._detail}")
 
     # --- listener ---------------------------------------------------------------------------------------------
     def start_suite(self, data, result) -> None:
@@ -143,9 +134,8 @@ class Evidence:
         self.outcomes[result.name] = (result.status, message)
         self.order.append(result.name)
         if result.tags.match("beyond-plan"):
-            detail = message if result.status != "PASS" else self._detail
-            self.beyond_plan[result.name] = {"status": _word(result.status), "detail": mask(detail)}
-        self._detail = ""
+            # A beyond-plan test's message is the values it compared, passing or failing.
+            self.beyond_plan[result.name] = {"status": _word(result.status), "detail": mask(message)}
         self._current_test = ""
 
     def end_suite(self, data, result) -> None:

@@ -7,6 +7,8 @@ import json
 from robot.api import logger
 from robot.api.deco import keyword, library
 
+from project import DOC_FORMAT, VERSION
+
 
 def skills(steps: list) -> list[str]:
     return [step.get("skill") for step in steps]
@@ -17,7 +19,7 @@ def plan_steps(plan_json: str | None) -> list:
     return json.loads(plan_json).get("steps", []) if plan_json else []
 
 
-@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class PlanComparison:
     """Compares the stored plan, the trace's recorded plan and the executed steps."""
 
@@ -34,6 +36,16 @@ class PlanComparison:
         if not isinstance(steps, list):
             raise AssertionError("runs.plan_json has no list of steps")
         return steps
+
+    @keyword
+    def skills_of(self, steps: list) -> list:
+        """The skill of each plan step, in order (contract §3: a step names its `skill`).
+
+        - `steps`: plan steps (dictionaries). Returns a list of skill names (None where a step names none).
+
+        Example: `${skills}=    Skills Of    ${steps}`
+        """
+        return skills(steps)
 
     @keyword
     def executed_steps_should_follow_the_stored_plan(self, plan_json: str | None, trace_plan, step_rows: list) -> str:

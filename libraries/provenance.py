@@ -11,6 +11,8 @@ from pathlib import Path
 from robot.api import logger
 from robot.api.deco import keyword, library
 
+from project import DOC_FORMAT, VERSION
+
 SUITE_ROOT = Path(__file__).resolve().parents[1]
 # What a process writes into a checkout by running it, not by changing its code.
 NOT_SOURCE = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git", "node_modules", ".venv", "venv"}
@@ -46,7 +48,7 @@ def plan_version(plan: Path) -> dict[str, str | None]:
             "plan_date": date.group(1) if date else "2026-02-09"}
 
 
-@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class Provenance:
     """Records what produced the evidence and fingerprints the backend's source before and after the run."""
 

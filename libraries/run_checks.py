@@ -8,6 +8,7 @@ take on trust").
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 from robot.api import logger
@@ -15,6 +16,8 @@ from robot.api.deco import keyword, library
 
 from hash_chain import coerce_status
 from masking import one_line
+from plan_comparison import skills
+from project import DOC_FORMAT, VERSION
 
 
 class CheckFailed(AssertionError):
@@ -25,11 +28,7 @@ def fail(message: str) -> None:
     raise CheckFailed(one_line(message, 600))
 
 
-def _skills(steps: list) -> list:
-    return [step.get("skill") for step in steps]
-
-
-@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class RunChecks:
     """Assertions over the run's rows and the CLI's claims; each returns the values it compared."""
 
@@ -105,13 +104,107 @@ class RunChecks:
         return f"run {run_id} succeeded in the database; the CLI's Run ID, Run created and Status lines agree"
 
     @keyword
-    def run_outcome_should_be_recorded_consistently(self, row: dict, step_count: int) -> str:
+    def integrity_should_be_verified_as_a_hash_chain(self, proof: dict) -> str:
+        """Plan §6 criterion 4: the coordinator's integrity model is `HASH_CHAIN` and its status `VERIFIED`
+        (contract §6: an unverified answer carries its `failure_reason`, quoted).
+
+        - `proof`: the probe's summary of the coordinator's answer. Returns `HASH_CHAIN / VERIFIED`.
+
+        Example: `${verdict}=    Integrity Should Be Verified As A Hash Chain    ${proof}`
+        """
+        reason = proof.get("failure_reason")
+        if proof.get("integrity_model") != "HASH_CHAIN":
+            fail(f"the integrity model is {proof.get('integrity_model')}, not HASH_CHAIN ({reason})")
+        if proof.get("verification_status") != "VERIFIED":
+            fail(f"the verification status is {proof.get('verification_status')}, not VERIFIED ({reason})")
+        return f"{proof['integrity_model']} / {proof['verification_status']}"
+
+    @keyword
+    def chain_should_cover_at_least_one_step(self, proof: dict) -> str:
+        """Plan §4's printed values: chain_length ≥ 1, a 64-hex sha256 root_hash, at least one trace and one step
+        (contract §6: the chain is a sha256 over the run's steps).
+
+        - `proof`: the probe's summary. Returns `chain_length N, root_hash H`.
+
+        Example: `${chain}=    Chain Should Cover At Least One Step    ${proof}`
+        """
+        if not proof.get("chain_length", 0) >= 1:
+            fail(f"chain_length is {proof.get('chain_length')}")
+        if not re.fullmatch(r"[0-9a-f]{64}", proof.get("root_hash") or ""):
+            fail(f"root_hash '{proof.get('root_hash')}' is not a 64-hex sha256 digest")
+        if not proof.get("trace_count", 0) >= 1:
+            fail(f"the coordinator found {proof.get('trace_count')} traces")
+        if not proof.get("step_count", 0) >= 1:
+            fail(f"the coordinator found {proof.get('step_count')} steps")
+        return f"chain_length {proof['chain_length']}, root_hash {proof['root_hash']}"
+
+    @keyword
+    def coordinator_step_count_should_equal_the_postgres_rows(self, proof: dict, steps: list[dict]) -> str:
+        """Policy "No SQLite fallback": the coordinator's step count equals the run's aos_trace_steps rows (both read
+        the same rows when it reads Postgres, contract §6; the v4 report had 1 against 0).
+
+        - `proof`: the probe's summary; `steps`: the run's step rows. Returns both counts.
+
+        Example: `${counts}=    Coordinator Step Count Should Equal The Postgres Rows    ${proof}    ${steps}`
+        """
+        if proof.get("step_count") != len(steps):
+            fail(f"the coordinator saw {proof.get('step_count')} steps, Postgres has {len(steps)}: "
+                 "it did not read the run's Postgres trace")
+        return f"coordinator step_count {proof['step_count']} = Postgres step rows {len(steps)}"
+
+    @keyword
+    def another_tenant_should_see_no_trace(self, other: dict, tenant: str) -> str:
+        """Tenant isolation (contract §6: the store filters by tenant): asked under another tenant, the coordinator
+        returns no trace and UNSUPPORTED.
+
+        - `other`: the probe's summary for the other tenant; `tenant`: that tenant. Returns what it saw.
+
+        Example: `${detail}=    Another Tenant Should See No Trace    ${other}    ${OTHER_TENANT_ID}`
+        """
+        if other.get("trace_count") != 0:
+            fail(f"tenant {tenant} can see {other.get('trace_count')} traces of a run it does not own")
+        if other.get("verification_status") != "UNSUPPORTED":
+            fail(f"another tenant got {other.get('verification_status')} for this run")
+        return (f"tenant {tenant} sees no trace: {other.get('integrity_model')} / {other.get('verification_status')}")
+
+    @keyword("Trace Should Belong To The Run's Tenant")
+    def trace_should_belong_to_the_runs_tenant(self, trace: dict, run: dict, tenant: str) -> str:
+        """aos_traces.tenant_id equals the tenant passed on the command line (contract §4: start_trace takes the
+        run's tenant).
+
+        - `trace`, `run`: the rows; `tenant`: the tenant passed. Returns both tenants.
+
+        Example: `${detail}=    Trace Should Belong To The Run's Tenant    ${trace}    ${run}    ${TENANT_ID}`
+        """
+        if trace.get("tenant_id") != tenant:
+            fail(f"the trace is recorded under tenant {trace.get('tenant_id')}, the run belongs to {tenant}")
+        return f"run tenant {run.get('tenant_id')}, trace tenant {trace.get('tenant_id')}"
+
+    @keyword
+    def run_should_record_the_origin_passed(self, run: dict, origin: str, default: str) -> str:
+        """runs.origin_system_id equals the origin passed, and that differs from the CLI's default (contract §1:
+        `cus-cli`), so the stored value proves the flag was honoured.
+
+        - `run`: the runs row; `origin`: the value passed; `default`: the CLI's default. Returns the three values.
+
+        Example: `${detail}=    Run Should Record The Origin Passed    ${run}    ${ORIGIN_SYSTEM_ID}    ${default}`
+        """
+        if origin == default:
+            fail(f"ORIGIN_SYSTEM_ID equals the CLI's default '{default}': this run cannot show the flag was honoured")
+        if run.get("origin_system_id") != origin:
+            fail(f"runs.origin_system_id is {run.get('origin_system_id')}, the command passed {origin}")
+        return f"passed {origin}, stored {run['origin_system_id']}, CLI default {default}"
+
+    @keyword
+    def run_outcome_should_be_recorded_consistently(self, row: dict, steps: list[dict]) -> str:
         """A succeeded run: attempts 1 (the CLI's first), started_at and completed_at set, no error_message, and one
         tool call per executed step (contract §1, §4).
 
-        Example: `Run Outcome Should Be Recorded Consistently    ${run}    ${{ len($steps) }}`
+        - `row`: the runs row; `steps`: its step rows. Returns the values compared.
+
+        Example: `Run Outcome Should Be Recorded Consistently    ${run}    ${steps}`
         """
-        run_id = row["id"]
+        run_id, step_count = row["id"], len(steps)
         if row.get("attempts") != 1:
             fail(f"run {run_id} succeeded with attempts={row.get('attempts')}, expected 1 (the CLI's first attempt)")
         for column in ("started_at", "completed_at"):
@@ -166,8 +259,8 @@ class RunChecks:
         if indexes != expected:
             fail(f"run {run_id} has step indexes {indexes}, the plan's {len(plan_steps)} step(s) need {expected}")
         executed = [step["skill_name"] for step in steps]
-        if executed != _skills(plan_steps):
-            fail(f"run {run_id} executed skills {executed}, the stored plan names {_skills(plan_steps)}")
+        if executed != skills(plan_steps):
+            fail(f"run {run_id} executed skills {executed}, the stored plan names {skills(plan_steps)}")
         return f"step indexes {indexes}, skills {executed}"
 
     @keyword

@@ -1,9 +1,10 @@
 """The facts of the run under test — one owner — and the dependencies between tests.
 
-A fact is set by the one test that establishes it (`Set Run Fact`) and read by any later test (`Run Fact`). When a
-fact was never set, `Run Fact` stops the reading test as "not reached", naming the fact and why its producer did not
-establish it: this is the one place that decides why a test was not reached. Facts without data flow between tests
-(the preconditions) are expressed with `Depends On Test` / `Depends On Suite`.
+A fact is set by the one test (or the suite setup) that establishes it (`Set Run Fact`) and read by any later test
+(`Run Fact`), which may say what it needs of the fact beyond its existence (`Run Fact    steps    non-empty`). When a
+fact was never set, or lacks what the reader needs, `Run Fact` stops the reading test as "not reached", naming the
+fact and why: this is the one place that decides why a test was not reached — no suite skips a test by itself.
+Facts without data flow between tests (the preconditions) are expressed with `Depends On Test` / `Depends On Suite`.
 
 Every producer and dependency name is checked against the whole suite when the top suite starts: an unknown name
 replaces the suite setup with a failure that names it, so no test runs and the exit code is non-zero.
@@ -16,6 +17,7 @@ warns and lets the test run), checks nothing before the tests start, and drops t
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from robot.api import logger
@@ -24,14 +26,17 @@ from robot.api.exceptions import SkipExecution
 from robot.libraries.BuiltIn import BuiltIn
 
 from masking import mask, one_line
+from project import DOC_FORMAT, VERSION
 from suite_model import dependency_calls, full_suite, message_line, tests_and_suites
 
 NOT_REACHED = "not reached"
+SUITE_SETUP = "the suite setup"
 CLI_RUN = "Customer CLI Creates A Run With Explicit Tenant And Origin"
 SNIPPET = "Coordinator Snippet Runs Against The Run"
 
-# Each fact of the run and the test that establishes it.
+# Each fact of the run and the test (or the suite setup) that establishes it.
 FACTS = {
+    "target database": SUITE_SETUP,
     "agent": CLI_RUN,
     "history": CLI_RUN,
     "neighbours": CLI_RUN,
@@ -44,11 +49,19 @@ FACTS = {
 }
 
 
+# What a reader may need of a fact beyond its existence: a check of the value, and how its absence is said.
+REQUIREMENTS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "non-empty": (bool, "there are no {fact}"),
+    "a trace": (lambda proof: proof.get("trace_count", 0) >= 1,
+                "the {fact} found no trace of the run, so an answer that depends on it would prove nothing"),
+}
+
+
 class UnknownFact(KeyError):
     ROBOT_SUPPRESS_NAME = True
 
 
-@library(scope="GLOBAL", listener="SELF", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", listener="SELF", version=VERSION, doc_format=DOC_FORMAT)
 class RunFacts:
     """The run's facts, set once by their producer and read by name; dependencies checked before any test runs."""
 
@@ -92,40 +105,63 @@ class RunFacts:
             if name not in known:
                 return f"unknown {kind} '{name}' in Depends On {kind.title()} of {where}"
         for fact, producer in FACTS.items():
-            if producer not in tests:
+            if producer != SUITE_SETUP and producer not in tests:
                 return f"unknown test '{producer}' declared as the producer of the fact '{fact}'"
         return None
 
     # --- facts ------------------------------------------------------------------------------------------------
     @keyword
     def set_run_fact(self, name: str, value: Any) -> None:
-        """Establish the fact `name` (one of FACTS) with `value`; only its declared producer may do so.
+        """Establish the fact `name` (one of `FACTS`) with `value`; only its declared producer may do so.
 
-        Given `name` — the fact, e.g. `run`; `value` — anything.
-        Returns nothing; the value is logged (masked).
+        - `name`: the fact, e.g. `run`; `value`: anything.
+        - Returns nothing; the value is logged (masked).
+        - Raises `UnknownFact` for a fact that is not declared, or when called outside its producer.
 
         Example: `Set Run Fact    run    ${row}`
         """
         producer = self._producer(name)
-        current = BuiltIn().get_variable_value("${TEST NAME}")
+        current = BuiltIn().get_variable_value("${TEST NAME}") or SUITE_SETUP
         if current != producer:
             raise UnknownFact(f"the fact '{name}' belongs to '{producer}', not to '{current}'")
         self._facts[name] = value
         logger.info(f"fact '{name}' = {mask(value)}")
 
     @keyword
-    def run_fact(self, name: str) -> Any:
-        """The value of the fact `name`; the calling test is stopped as "not reached: …" when it was never set.
+    def run_fact(self, name: str, needs: str = "") -> Any:
+        """The value of the fact `name`; the calling test is stopped as "not reached: …" when it was never set, or when
+        it lacks what the reader `needs` (one of `REQUIREMENTS`: `non-empty`, `a trace`).
 
-        Given `name` — the fact, e.g. `run`.
-        Returns the value its producer set.
+        - `name`: the fact, e.g. `steps`; `needs`: empty, or what the reader needs of it.
+        - Returns the value its producer set.
+        - Raises Robot's skip with `not reached: …` (the one decision of "not reached"), or `UnknownFact` for a name
+          or requirement that is not declared.
 
-        Example: `${run}=    Run Fact    run`
+        Example: `${steps}=    Run Fact    steps    non-empty`
         """
         producer = self._producer(name)
-        if name in self._facts:
-            return self._facts[name]
-        raise SkipExecution(self._not_reached(f"the {name} is unknown", producer, self._tests))
+        if name not in self._facts:
+            raise SkipExecution(self._not_reached(f"the {name} is unknown", producer, self._tests))
+        value = self._facts[name]
+        if needs:
+            if needs not in REQUIREMENTS:
+                raise UnknownFact(f"'{needs}' is not a declared requirement; known: {', '.join(REQUIREMENTS)}")
+            holds, absent = REQUIREMENTS[needs]
+            if not holds(value):
+                raise SkipExecution(one_line(f"{NOT_REACHED}: {absent.format(fact=name)} — see '{producer}'"))
+        return value
+
+    @keyword
+    def run_fact_if_known(self, name: str) -> Any:
+        """The value of the fact `name`, or None when it was never set — for reporting what is known, never for a
+        check (a check reads `Run Fact`, which decides "not reached").
+
+        - `name`: the fact. Returns its value or None; raises `UnknownFact` for a name that is not declared.
+
+        Example: `${database}=    Run Fact If Known    target database`
+        """
+        self._producer(name)
+        return self._facts.get(name)
 
     @staticmethod
     def _producer(name: str) -> str:
@@ -136,7 +172,9 @@ class RunFacts:
     # --- dependencies without data ----------------------------------------------------------------------------
     @keyword
     def depends_on_test(self, *names: str) -> None:
-        """Stop this test as "not reached" unless every named test has passed (names checked at start).
+        """Stop this test as "not reached" unless every named test has passed (names checked when the run starts).
+
+        - `names`: test names of the whole suite. Returns nothing; raises Robot's skip with `not reached: …`.
 
         Example: `Depends On Test    Local DB Is Reachable`
         """
@@ -147,6 +185,8 @@ class RunFacts:
     @keyword
     def depends_on_suite(self, *names: str) -> None:
         """Stop this test as "not reached" unless every test of each named suite has passed.
+
+        - `names`: suite names (e.g. `§0 Scope And Preconditions`). Returns nothing; raises Robot's skip.
 
         Example: `Depends On Suite    §0 Scope And Preconditions`
         """
@@ -161,8 +201,8 @@ class RunFacts:
             return one_line(message)  # the root cause, unchanged along the chain
         if status == "FAIL":
             return one_line(f"{prefix}'{producer}' failed: {message}")
-        if status == "PASS":
-            return one_line(f"{prefix}'{producer}' passed without establishing it")
+        if status == "PASS" or producer == SUITE_SETUP:
+            return one_line(f"{prefix}'{producer}' did not establish it")
         if outcomes is self._tests and all(test.name != producer for test in self._selected_tests):
             return one_line(f"{prefix}'{producer}' was not selected in this run")
         return one_line(f"{prefix}'{producer}' did not run")
@@ -170,7 +210,9 @@ class RunFacts:
     # --- selection --------------------------------------------------------------------------------------------
     @keyword
     def tests_tagged_are_selected(self, tag: str) -> bool:
-        """True when this run selected at least one test tagged `tag` (e.g. `beyond-plan`).
+        """True when this run selected at least one test tagged `tag` (e.g. `beyond-plan`), matched as Robot matches tags.
+
+        - `tag`: a tag or tag pattern. Returns a boolean.
 
         Example: `${neighbours}=    Tests Tagged Are Selected    beyond-plan`
         """

@@ -15,6 +15,8 @@ from pathlib import Path
 from robot.api import logger
 from robot.api.deco import keyword, library
 
+from project import DOC_FORMAT, VERSION
+
 ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(\d+)\] (\w+):\s+(.*)$")
 STATEMENT = re.compile(r"^(?:statement|execute [^:]*):\s*(.*)$", re.S)
 RUNS_WRITE = re.compile(r"^\s*(?:update\s+\"?runs\"?\s|insert\s+into\s+\"?runs\"?[\s(])", re.I)
@@ -64,7 +66,7 @@ def plan_write_order(log_text: str, run_id: str) -> dict:
     return {"plan": plan, "commit": commit, "trace": trace}
 
 
-@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class StatementLog:
     """Reads the order of the run's writes from a PostgreSQL statement log."""
 

@@ -18,6 +18,8 @@ from pathlib import Path
 from robot.api import logger
 from robot.api.deco import keyword, library
 
+from project import DOC_FORMAT, VERSION
+
 RUN_CREATION_MARKERS = {"create_run", "run_goal", "RunRunner", "generate_plan_for_run", "Run"}
 
 
@@ -167,7 +169,7 @@ def enclosing_function(tree: Source, line: int) -> str:
     return "module level"
 
 
-@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class StaticChecks:
     """Facts of plan §1, read from the backend's source with Python's own parser."""
 

@@ -20,6 +20,7 @@ from robot.api.types import Secret
 from backend_env import backend_environment
 from http_call_answer import HttpCallAnswer
 from masking import mask, register
+from project import DOC_FORMAT, VERSION
 from throwaway_postgres import ThrowawayPostgres, migrate, migrate_command, sweep_orphaned_directories
 
 CUS_CLI = "app/hoc/cus/integrations/cus_cli.py"
@@ -33,7 +34,7 @@ class TargetError(ValueError):
     ROBOT_SUPPRESS_NAME = True
 
 
-@library(scope="GLOBAL", version="2.0", doc_format="TEXT")
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class Target:
     """Resolves and starts what the plan runs against; every message it raises is one masked line."""
 
@@ -42,10 +43,35 @@ class Target:
         self.http_call_answer: HttpCallAnswer | None = None
         self.sqlite_files: dict[str, str] = {}
         self.private_sqlite = ""
+        self.setup_failure = ""
+
+    @keyword
+    def record_setup_failure(self, error: str) -> None:
+        """Keep the suite setup's one-line reason for failing; `Setup Should Have Succeeded` reports it in the first
+        precondition test (the setup itself never fails, so that every test runs and says why it was not reached).
+
+        - `error`: the message of what failed. Returns nothing.
+
+        Example: `Record Setup Failure    ${error}`
+        """
+        self.setup_failure = mask(" ".join(str(error).split()))
+
+    @keyword
+    def setup_should_have_succeeded(self) -> None:
+        """Fails with the suite setup's recorded reason, if it recorded one.
+
+        - Returns nothing; raises `TargetError` with the one-line reason.
+
+        Example: `Setup Should Have Succeeded`
+        """
+        if self.setup_failure:
+            raise TargetError(self.setup_failure)
 
     @keyword
     def resolve_backend(self, sut_root: str) -> str:
-        """The backend/ directory of SUT_ROOT, which must hold the plan's customer CLI.
+        """The backend/ directory of SUT_ROOT, which must hold the plan's customer CLI (contract §1).
+
+        - `sut_root`: the repository root. Returns the absolute backend/ path; raises `TargetError` in one line.
 
         Example: `${backend}=    Resolve Backend    ${SUT_ROOT}`
         """
@@ -60,6 +86,8 @@ class Target:
     @keyword
     def resolve_backend_python(self, backend_python: str) -> str:
         """BACKEND_PYTHON as an absolute path; empty means the interpreter running the suite.
+
+        - `backend_python`: a path or a name on PATH. Returns the absolute path; raises `TargetError` in one line.
 
         Example: `${python}=    Resolve Backend Python    ${BACKEND_PYTHON}`
         """

@@ -4,6 +4,7 @@ Documentation    Plan §0, Scope and Preconditions. Every later step that touche
 
 Library          static_checks.StaticChecks
 Resource         ../resources/database.resource
+Resource         ../resources/environment.resource
 Resource         ../resources/customer_cli.resource
 
 Test Tags        precondition
@@ -16,8 +17,8 @@ The Target Is Configured
     [Documentation]    The backend (SUT_ROOT), its interpreter (BACKEND_PYTHON), the database (DATABASE_URL) and the
     ...    run's inputs (TENANT_ID, AGENT_ID, OTHER_TENANT_ID) are usable. Bad input stops here, in one line,
     ...    before anything runs.
-    Should Be Empty    ${SETUP_ERROR}    ${SETUP_ERROR}
-    Set Test Message    backend ${BACKEND_DIR}, interpreter ${PYTHON}, database ${DATABASE}
+    ${target}=    The Target Should Be Configured
+    Set Test Message    ${target}
 
 Local DB Is Reachable
     [Documentation]    Plan §0: "Local DB is reachable and migrated to head."

@@ -24,9 +24,6 @@ Customer CLI Creates A Run With Explicit Tenant And Origin
     ...    ${GOAL}
     ...    ${TENANT_ID}
     ...    ${ORIGIN_SYSTEM_ID}
-    ${claims}=    Wait For The Customer CLI Claims    customer-cli-run    ${before}
-    Set Run Fact    cli claims    ${claims}
-    ${row}=    Prove The Run Is This Invocation's    ${claims}    ${before}
-    ${proof}=    Run Should Have Succeeded    ${row}    ${claims}
-    Set Run Fact    run    ${row}
-    Set Test Message    ${proof}; tenant_id ${row}[tenant_id], origin_system_id ${row}[origin_system_id]
+    ${run}=    Wait For The Run This Invocation Created    ${before}
+    ${proof}=    The Proof Run Should Have Succeeded    ${run}
+    Set Test Message    ${proof}

@@ -1,8 +1,6 @@
 *** Settings ***
 Documentation    Plan §3, Run Record Validation: the plan's three queries, on the suite's read-only connection.
 
-Library          plan_comparison.PlanComparison
-Library          statement_log.StatementLog
 Resource         ../resources/database.resource
 
 Name             §3 Run Record Validation
@@ -14,33 +12,16 @@ Run Has Plan
     ...    plan_json IS NOT NULL AS has_plan FROM runs WHERE id = '<run_id>'` — and the stored plan has steps.
     [Metadata]    Criterion    ${AC2}
     [Tags]    AC2
-    ${run}=    Run Fact    run
-    VAR    @{parameters}    ${run}[id]
-    TRY
-        Check Query Result    ${RUN_HAS_PLAN}    ==    ${True}    col=4    parameters=${parameters}
-        ...    assertion_message=runs.plan_json is NULL for run ${run}[id]: no plan was stored
-    EXCEPT    AS    ${error}
-        Record Evidence    plan_json_stored=${False}
-        Fail    ${error}
-    END
-    Record Evidence    plan_json_stored=${True}
-    ${steps}=    Stored Plan Steps    ${run}[plan_json]
-    Should Not Be Empty    ${steps}    runs.plan_json of run ${run}[id] has no steps
-    Set Test Message
-    ...    has_plan true: plan_json holds ${{ len($steps) }} step(s), skills ${{ [s.get('skill') for s in $steps] }}
+    ${plan}=    The Run Should Have A Stored Plan
+    Set Test Message    ${plan}
 
 Run Carries The Tenant And Origin That Were Passed
     [Documentation]    Plan §6, criterion 1, on the plan's §3 query: the run row has the explicit `tenant_id` and
     ...    `origin_system_id` given on the command line (not the CLI's default origin).
     [Metadata]    Criterion    ${AC1}
     [Tags]    AC1
-    ${run}=    Run Fact    run
-    VAR    @{parameters}    ${run}[id]
-    Check Query Result    ${RUN_HAS_PLAN}    ==    ${TENANT_ID}    col=1    parameters=${parameters}
-    ...    assertion_message=runs.tenant_id is {value}, the command passed {expected}
-    Check Query Result    ${RUN_HAS_PLAN}    ==    ${ORIGIN_SYSTEM_ID}    col=2    parameters=${parameters}
-    ...    assertion_message=runs.origin_system_id is {value}, the command passed {expected}
-    Set Test Message    tenant_id ${TENANT_ID}, origin_system_id ${ORIGIN_SYSTEM_ID}
+    ${passed}=    The Run Row Should Carry The Tenant And Origin Passed
+    Set Test Message    ${passed}
 
 Plan Was Stored Before Execution Started
     [Documentation]    Plan §6, criterion 2: "Plan generation occurs before execution". Observed where the suite can
@@ -49,41 +30,21 @@ Plan Was Stored Before Execution Started
     ...    records the stored plan's steps. Without a log the evidence says the order is inferred.
     [Metadata]    Criterion    ${AC2}
     [Tags]    AC2
-    ${run}=    Run Fact    run
-    VAR    @{parameters}    ${run}[id]
-    ${order}=    Plan Should Have Been Stored Before The Trace    ${run}[id]
-    Check Query Result
-    ...    ${TRACE_RECORDED_STORED_PLAN}
-    ...    ==
-    ...    ${True}
-    ...    parameters=${parameters}
-    ...    assertion_message=the trace opened at execution start lacks the stored plan's steps: no plan_json before execution
-    Set Test Message    ${order}[how]: ${order}[detail]
+    ${order}=    Plan Should Have Been Stored Before Execution
+    Set Test Message    ${order}
 
 Trace Exists
     [Documentation]    Plan §3 "Trace exists": `SELECT run_id, tenant_id, started_at, status FROM aos_traces
     ...    WHERE run_id = '<run_id>'`.
     [Metadata]    Criterion    ${AC3}
     [Tags]    AC3
-    ${run}=    Run Fact    run
-    VAR    @{parameters}    ${run}[id]
-    ${traces}=    The Traces Of The Run    ${run}[id]
-    Record Evidence    trace_rows=${{ len($traces) }}
-    Check Row Count    ${TRACE_EXISTS}    >=    1    parameters=${parameters}
-    ...    assertion_message=no aos_traces row for run ${run}[id]: the execution left no trace in Postgres
-    Set Run Fact    trace    ${traces}
-    Set Test Message    ${{ len($traces) }} aos_traces row(s) for run ${run}[id], status ${traces}[0][status]
+    ${traces}=    Trace Rows Should Exist For The Run
+    Set Test Message    ${traces}
 
 Steps Exist
     [Documentation]    Plan §3 "Steps exist": `SELECT COUNT(*) AS step_count FROM aos_trace_steps WHERE run_id =
     ...    '<run_id>'` — through aos_traces.trace_id where the schema has no aos_trace_steps.run_id.
     [Metadata]    Criterion    ${AC3}
     [Tags]    AC3
-    ${run}=    Run Fact    run
-    ${count}=    Count The Steps As The Plan Writes It    ${run}[id]
-    ${steps}=    The Step Rows Of The Run    ${run}[id]
-    Set Run Fact    steps    ${steps}
-    Record Evidence    trace_step_count=${count}
-    Should Be True    ${count} >= 1
-    ...    msg=no aos_trace_steps rows for run ${run}[id] (trace trace_${run}[id]): execution left no step in Postgres
-    Set Test Message    step_count ${count}
+    ${steps}=    Step Rows Should Exist For The Run
+    Set Test Message    ${steps}

@@ -314,3 +314,20 @@ def test_a_handler_bound_with_set_defaults_is_followed(tmp_path):
 def test_stderr_error_lines_of_a_cli_that_exited_0_are_not_claims():
     claims = CliOutput().customer_cli_claims(BackendResult(0, "Run ID: r\nStatus: succeeded\n", "Error: a log line\n", False))
     assert claims["error"] is None
+
+
+def test_a_fact_that_lacks_what_its_reader_needs_is_not_reached_in_one_place():
+    from robot.api.exceptions import SkipExecution
+
+    from run_facts import RunFacts
+
+    facts = RunFacts()
+    facts._facts.update(steps=[], proof={"trace_count": 0})
+    with pytest.raises(SkipExecution, match="^not reached: there are no steps — see 'Steps Exist'$"):
+        facts.run_fact("steps", "non-empty")
+    with pytest.raises(SkipExecution, match="^not reached: the proof found no trace of the run"):
+        facts.run_fact("proof", "a trace")
+    facts._facts.update(steps=[{"step_index": 0}])
+    assert facts.run_fact("steps", "non-empty") == [{"step_index": 0}]
+    with pytest.raises(KeyError, match="not a declared requirement"):
+        facts.run_fact("steps", "plenty")

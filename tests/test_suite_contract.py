@@ -5,6 +5,7 @@ suites on one machine independent of each other."""
 from __future__ import annotations
 
 import contextlib
+import re
 import importlib
 import inspect
 import subprocess
@@ -147,3 +148,38 @@ def test_two_suites_on_one_machine_do_not_see_each_others_sqlite_fallback(tmp_pa
     assert runs["healthy"][1].returncode == 0, [f"{t.name}: {t.message}" for t in healthy.all_tests if t.status != "PASS"]
     fallback = {t.name: t for t in ExecutionResult(str(runs["fallback"][0] / "output.xml")).suite.all_tests}
     assert fallback["No SQLite Trace File Was Created Or Changed"].status == "FAIL"
+
+
+@pytest.mark.parametrize("module", LIBRARIES)
+def test_every_library_renders_with_libdoc_in_the_format_its_docstrings_are_written_in(module, tmp_path):
+    """One version and one documentation format for every library (helpers/project.py), and libdoc renders each."""
+    from robot.libdoc import libdoc
+
+    from project import DOC_FORMAT, VERSION
+
+    imported = importlib.import_module(module)
+    (cls,) = [c for _, c in inspect.getmembers(imported, inspect.isclass)
+              if c.__module__ == module and hasattr(c, "ROBOT_LIBRARY_SCOPE")]
+    assert (cls.ROBOT_LIBRARY_VERSION, cls.ROBOT_LIBRARY_DOC_FORMAT) == (VERSION, DOC_FORMAT)
+    assert cls.__name__ == "".join(part.title() for part in module.split("_")), "a library is named after its module"
+    out = tmp_path / f"{module}.html"
+    assert libdoc(f"{module}.{cls.__name__}", str(out), quiet=True) == 0
+    assert out.stat().st_size > 0
+
+
+def test_no_suite_decides_not_reached_by_itself():
+    """"Not reached" is decided in one place (`Run Fact` / `Depends On …` in run_facts.py): no Skip in a suite or
+    resource, and no test body reads or sets a fact itself."""
+    for path in [*(ROOT / "suites").glob("*.robot"), *(ROOT / "resources").glob("*.resource")]:
+        text = path.read_text()
+        assert not re.search(r"^\s+Skip( If)?\s", text, re.M), f"{path.name} skips a test by itself"
+    for path in (ROOT / "suites").glob("*.robot"):
+        body = path.read_text().split("*** Test Cases ***", 1)[-1]
+        for plumbing in ("Run Fact", "Set Run Fact", "Record Evidence", "TRY", "${{", "col="):
+            assert plumbing not in body, f"a test of {path.name} carries plumbing: {plumbing}"
+
+
+def test_robocop_disables_no_rule_without_saying_why():
+    for line in (ROOT / "robocop.toml").read_text().splitlines():
+        if re.match(r'\s+"[A-Z]+\d+",', line):
+            assert "#" in line, f"robocop rule switched off without a reason: {line.strip()}"
