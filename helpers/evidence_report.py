@@ -37,6 +37,17 @@ PROOF = {
 }
 
 
+def every_rule(recorded: dict) -> dict:
+    """Every rule of helpers/rules.py with its outcome: as a test recorded it, or NOT REACHED; plus the recorded ones
+    the table does not declare (a column of the target without a rule)."""
+    from rules import TABLES, declared
+
+    rules = {f"{table}.{column}": {"rule": text, "status": "NOT REACHED", "observed": None, "message": ""}
+             for table in TABLES for column, text in declared(table).items()}
+    rules.update(recorded)
+    return rules
+
+
 def code(value) -> str:
     """A value as an inline code span that CommonMark renders as exactly that value (never empty, never unclosed)."""
     if isinstance(value, bool):
@@ -125,6 +136,15 @@ def render_markdown(doc: dict) -> str:
     if doc.get("beyond_plan"):
         lines += ["", "## Beyond the plan", "", "| Check | Result | Evidence |", "|---|---|---|"]
         lines += [f"| {cell(name)} | {c['status']} | {cell(c['detail'])} |" for name, c in doc["beyond_plan"].items()]
+    if doc.get("rules"):
+        rules = doc["rules"]
+        counts = {s: sum(r["status"] == s for r in rules.values()) for s in ("PASS", "FAIL", "NOT CHECKED", "NOT REACHED")}
+        lines += ["", "## Rules: every fact the run left", "",
+                  ", ".join(f"{n} {s}" for s, n in counts.items()) + " (helpers/rules.py)", "",
+                  "| Fact | Rule | Result | Observed / why |", "|---|---|---|---|"]
+        for name, r in rules.items():
+            detail = r["message"] or ("" if r["observed"] is None else code(r["observed"]))
+            lines.append(f"| {cell(name)} | {cell(r['rule'])} | {r['status']} | {cell(detail)} |")
     if doc.get("not_reached"):
         lines += ["", "## Not reached, and why", ""]
         for cause, names in doc["not_reached"].items():

@@ -122,7 +122,8 @@ def rule(text: str, check: Check) -> Any:
         check(value, info.context["run"], info.context["row"])
         return value
 
-    return Annotated[Any, AfterValidator(validate), Field(description=text)]
+    # A column the target's schema lacks is not in the row: no value, no validation (reported as NOT CHECKED).
+    return Annotated[Any, AfterValidator(validate), Field(default=None, description=text)]
 
 
 def unchecked(reason: str) -> Any:
@@ -531,6 +532,9 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
         present = any(column in row for row in rows)
         if not is_checked(table, column):
             results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", observed if present else None))
+        elif rows and not present:
+            results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", None,
+                                      "the target's schema has no such column"))
         elif column in failures:
             results.append(RuleResult(f"{table}.{column}", text, "FAIL", observed, failures[column]))
         elif not rows:

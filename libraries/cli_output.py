@@ -11,6 +11,7 @@ import re
 from robot.api.deco import keyword, library
 
 from project import DOC_FORMAT, VERSION
+from rules import cli_lines
 
 PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)")
 PYTEST_SUMMARY = re.compile(r"^=*\s*((?:no tests ran|\d+ \w+.*?) in [\d.]+s)", re.M)
@@ -49,6 +50,8 @@ class CliOutput:
             # stderr's `Error:` is the CLI's own failure line; a run that exits 0 may log anything there.
             "error": last(labelled(lines, "Error")) or (last(errors) if result.rc != 0 else None),
             "steps_executed": last(labelled(lines, "Steps executed")),
+            # Every stdout line, sorted into the lines contract §1 names: each has a rule (helpers/rules.py).
+            "lines": cli_lines(result.stdout),
         }
 
     @keyword

@@ -23,7 +23,7 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 
 from criteria import CRITERIA
-from evidence_report import TEMPLATE_KEYS, render_markdown, verdict_line
+from evidence_report import TEMPLATE_KEYS, every_rule, render_markdown, verdict_line
 from masking import mask, one_line
 from project import DOC_FORMAT, VERSION
 from suite_model import full_suite, message_line
@@ -69,6 +69,19 @@ class Evidence:
         for name, value in values.items():
             self.values[name] = value
             logger.info(f"evidence: {name} = {mask(json.dumps(value, default=str))}")
+
+    @keyword
+    def record_rule_results(self, results: list[dict]) -> None:
+        """The outcome of each rule of helpers/rules.py that a test judged (`evidence.json` → `rules`); the rules no
+        test judged are NOT REACHED there.
+
+        - `results`: entries with `name`, `rule`, `status`, `observed`, `message`. Returns nothing.
+
+        Example: `Record Rule Results    ${results}`
+        """
+        recorded = self.values.setdefault("rules", {})
+        for result in results:
+            recorded[result["name"]] = {key: result[key] for key in ("rule", "status", "observed", "message")}
 
     @keyword
     def record_deviation(self, *parts: str) -> None:
@@ -217,6 +230,7 @@ class Evidence:
                        "INCOMPLETE": f"INCOMPLETE — {incomplete or self._interruption()}"}[result]
         values = {key: self.values.get(key) for key in TEMPLATE_KEYS}
         values.update({k: v for k, v in self.values.items() if k not in values})
+        values["rules"] = every_rule(self.values.get("rules", {}))
         return {
             **values,
             "result": result,

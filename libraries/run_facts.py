@@ -44,8 +44,10 @@ FACTS = {
     "run": CLI_RUN,
     "trace": "Trace Exists",
     "steps": "Steps Exist",
+    "invocation": CLI_RUN,
     "proof": SNIPPET,
-    "other tenant proof": SNIPPET,
+    "other tenant proofs": SNIPPET,
+    "coordinator answer": SNIPPET,
 }
 
 

@@ -117,6 +117,19 @@ class Target:
             raise TargetError(f"OTHER_TENANT_ID '{other_tenant_id[:80]}' must be a valid tenant id different from TENANT_ID")
 
     @keyword
+    def tenants_that_must_not_see_the_run(self, tenant_id: str, other_tenant_id: str) -> list[str]:
+        """OTHER_TENANT_ID, then the tenants most likely to leak into the run's tenant under a careless comparison: a
+        prefix of it, a case variant, a longer id that starts with it (contract §6: the store filters by tenant).
+
+        - `tenant_id`: the run's tenant; `other_tenant_id`: the configured other tenant.
+        - Returns the distinct tenants, none equal to `tenant_id`.
+
+        Example: `@{others}=    Tenants That Must Not See The Run    ${TENANT_ID}    ${OTHER_TENANT_ID}`
+        """
+        variants = [other_tenant_id, tenant_id[:-1], tenant_id.swapcase(), tenant_id.upper(), f"{tenant_id}0"]
+        return [t for t in dict.fromkeys(variants) if t and t != tenant_id][:4]
+
+    @keyword
     def start_throwaway_database(self, backend_dir: str, backend_python: str, migrate_with: str = "") -> Secret:
         """A private PostgreSQL on 127.0.0.1 that logs every statement, migrated by MIGRATE_COMMAND (default: the
         backend's own `alembic upgrade head`). Throwaway directories that killed runs left behind are removed first.

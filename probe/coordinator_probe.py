@@ -3,7 +3,7 @@
 It first tries the plan's snippet literally (`async with get_session()`); where the backend's get_session cannot be
 used that way it records the error (a plan deviation) and uses `get_async_session`, as the contract says (§7).
 It prints the plan's six lines exactly as the plan's snippet prints them, from the same expressions, then one JSON
-line with what the suite cross-checks: the trace and step summaries, and the answer for another tenant.
+line with what the suite cross-checks: every field of the answer, and the answers for the other tenants.
 
 With `--run-id -` it imports the coordinator and opens its session first, then reads the run id from standard input,
 so the suite can start it while the plan's CLI run executes; given no run id (the run was not reached) it exits
@@ -15,14 +15,22 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import datetime, timezone
 from importlib import import_module
 
 COORDINATOR_MODULE = "app.hoc.cus.hoc_spine.orchestrator.coordinators.run_proof_coordinator"
 
 
+def moment(value):
+    """A datetime as ISO text (JSON has no time type); anything else as it is."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def summarize(result) -> dict:
+    """Every field of RunProofResult (contract §6), so that the suite can hold each one to its rule."""
     integrity = result.integrity
     return {
+        "run_id": result.run_id,
         "integrity_model": integrity.model,
         "verification_status": integrity.verification_status,
         "chain_length": integrity.chain_length,
@@ -30,10 +38,14 @@ def summarize(result) -> dict:
         "failure_reason": integrity.failure_reason,
         "trace_count": len(result.aos_traces),
         "step_count": len(result.aos_trace_steps),
-        "traces": [{"trace_id": t.trace_id, "run_id": t.run_id, "status": t.status, "step_count": t.step_count}
+        "raw_logs": result.raw_logs,
+        "verified_at": moment(result.verified_at),
+        "traces": [{"trace_id": t.trace_id, "run_id": t.run_id, "status": t.status, "step_count": t.step_count,
+                    "started_at": moment(t.started_at), "completed_at": moment(t.completed_at)}
                    for t in result.aos_traces],
         "steps": [{"step_index": s.step_index, "skill_name": s.skill_name,
-                   "status": getattr(s.status, "value", None) or str(s.status)} for s in result.aos_trace_steps],
+                   "status": getattr(s.status, "value", None) or str(s.status), "duration_ms": s.duration_ms,
+                   "cost_cents": s.cost_cents} for s in result.aos_trace_steps],
     }
 
 
@@ -64,7 +76,7 @@ async def read_run_id(run_id: str) -> str:
     return (await asyncio.to_thread(sys.stdin.readline)).strip() if run_id == "-" else run_id
 
 
-async def probe(run_id: str, tenant_id: str, other_tenant: str | None) -> dict:
+async def probe(run_id: str, tenant_id: str, others: list[str]) -> dict:
     module = import_module(COORDINATOR_MODULE)
     coordinator = module.get_run_proof_coordinator()
     from app import db
@@ -76,14 +88,13 @@ async def probe(run_id: str, tenant_id: str, other_tenant: str | None) -> dict:
         run_id = await read_run_id(run_id)
         if not run_id:
             return {}
-        calls = [coordinator.get_run_proof(session, tenant_id, run_id)]
-        if other_tenant:
-            calls.append(coordinator.get_run_proof(session, other_tenant, run_id))
-        results = await asyncio.gather(*calls)
-        print_like_the_plan(results[0])
-        report["proof"] = summarize(results[0])
-        if other_tenant:
-            report["other_tenant"] = summarize(results[1])
+        result = await coordinator.get_run_proof(session, tenant_id, run_id)
+        report["answered_at"] = datetime.now(timezone.utc).isoformat()
+        print_like_the_plan(result)
+        report["proof"] = summarize(result)
+        # The other tenants are asked once the owner's answer is complete: none may see the trace it saw.
+        answers = await asyncio.gather(*(coordinator.get_run_proof(session, other, run_id) for other in others))
+        report["other_tenants"] = {other: summarize(answer) for other, answer in zip(others, answers)}
     return report
 
 
@@ -91,7 +102,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--run-id", required=True, help="the run to prove, or '-' to read it from standard input")
     parser.add_argument("--tenant-id", required=True)
-    parser.add_argument("--other-tenant")
+    parser.add_argument("--other-tenant", action="append", default=[], help="a tenant that must not see the run")
     args = parser.parse_args()
     try:
         report = asyncio.run(probe(args.run_id, args.tenant_id, args.other_tenant))

@@ -67,10 +67,11 @@ Every Step Was Written By The Engine
     Set Test Message    ${detail}
 
 Another Tenant Cannot See The Run's Trace
-    [Documentation]    Tenant isolation: asked for the same run under a different tenant (in the same probe process
-    ...    as the plan's call), the coordinator returns no trace and UNSUPPORTED. Not reached when the run's own
-    ...    tenant saw no trace either: an empty answer would prove nothing then.
-    ${detail}=    Another Tenant Should Not See The Run's Trace
+    [Documentation]    Tenant isolation: asked for the same run under OTHER_TENANT_ID and under the tenants most
+    ...    likely to leak (a prefix of the run's tenant, a case variant, a longer id starting with it), in the same
+    ...    probe process and after the plan's call completed, the coordinator returns no trace and UNSUPPORTED. Not
+    ...    reached when the run's own tenant saw no trace either: an empty answer would prove nothing then.
+    ${detail}=    Other Tenants Should Not See The Run's Trace
     Set Test Message    ${detail}
 
 The Trace Belongs To The Run's Tenant

@@ -64,7 +64,7 @@ def test_cli_run_end_to_end(backend, finished_run, http_call_answer):
 def test_wrong_tenant_is_unsupported(backend, finished_run):
     report = json.loads(backend.probe(finished_run, TENANT, other_tenant="someone-else").stdout.splitlines()[-1])
     assert report["proof"]["verification_status"] == "VERIFIED"
-    other = report["other_tenant"]
+    other = report["other_tenants"]["someone-else"]
     assert (other["integrity_model"], other["verification_status"], other["trace_count"]) == ("NONE", "UNSUPPORTED", 0)
 
 
