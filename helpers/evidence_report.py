@@ -42,8 +42,8 @@ def every_rule(recorded: dict) -> dict:
     the table does not declare (a column of the target without a rule)."""
     from rules import TABLES, declared
 
-    rules = {f"{table}.{column}": {"rule": text, "status": "NOT REACHED", "observed": None, "message": ""}
-             for table in TABLES for column, text in declared(table).items()}
+    rules = {f"{table}.{column}": {"rule": text, "status": "NOT REACHED", "observed": None, "message": "",
+                                   "proved_by": None} for table in TABLES for column, text in declared(table).items()}
     rules.update(recorded)
     return rules
 

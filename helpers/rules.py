@@ -113,6 +113,7 @@ def number(value: Any) -> float:
 
 
 Check = Callable[[Any, RunContext, dict], None]
+CLI_TEST = "Customer CLI Creates A Run With Explicit Tenant And Origin"
 
 
 def rule(text: str, check: Check) -> Any:
@@ -124,6 +125,19 @@ def rule(text: str, check: Check) -> Any:
 
     # A column the target's schema lacks is not in the row: no value, no validation (reported as NOT CHECKED).
     return Annotated[Any, AfterValidator(validate), Field(default=None, description=text)]
+
+
+def proved_by(test: str, text: str, check: Check) -> Any:
+    """A rule an earlier test of the plan already proves, and without which this rule's test is not reached (the fact
+    `run` exists only for a succeeded run that is this invocation's): judged here too, and listed with that test,
+    which its mutants cover."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        check(value, info.context["run"], info.context["row"])
+        return value
+
+    return Annotated[Any, AfterValidator(validate),
+                     Field(default=None, description=f"{text}; proved first by '{test}'", json_schema_extra={"proved_by": test})]
 
 
 def unchecked(reason: str) -> Any:
@@ -183,6 +197,9 @@ def _tool_calls(value: Any, run: RunContext, row: dict) -> None:
 
 def _duration(value: Any, run: RunContext, row: dict) -> None:
     duration = number(value)
+    if row.get("started_at") is None or row.get("completed_at") is None:
+        raise Broken(f"expected started_at and completed_at to bound duration_ms ({shown(value)}), observed "
+                     f"started_at {shown(row.get('started_at'))}, completed_at {shown(row.get('completed_at'))}")
     span = (as_time(row["completed_at"]) - as_time(row["started_at"]) + CLOCK_SKEW).total_seconds() * 1000
     expect(0 < duration <= span, f"0 < duration_ms <= completed_at - started_at ({span:.0f} ms)", value)
 
@@ -192,17 +209,21 @@ class RunRow(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    id: rule("the run id the CLI claimed, a uuid4 string (contract §1, §10)",
-             lambda value, run, row: expect(value == run.run_id and bool(UUID4.fullmatch(str(value))),
+    id: proved_by(CLI_TEST, "the run id the CLI claimed, a uuid4 string (contract §1, §10)",
+                  lambda value, run, row: expect(value == run.run_id and bool(UUID4.fullmatch(str(value))),
                                             f"{run.run_id!r}, a uuid4", value))
-    agent_id: rule("the --agent-id passed (contract §1 create_run)", equals(lambda run, row: run.agent_id, "the agent passed"))
-    goal: rule("the --goal passed, whole (contract §1 create_run)", equals(lambda run, row: run.goal, "the goal passed"))
-    status: constant("succeeded", "the proof run's outcome; the CLI exits 0 for failed and retry too, contract §1")
+    agent_id: proved_by(CLI_TEST, "the --agent-id passed (contract §1 create_run)",
+                        equals(lambda run, row: run.agent_id, "the agent passed"))
+    goal: proved_by(CLI_TEST, "the --goal passed, whole (contract §1 create_run)",
+                    equals(lambda run, row: run.goal, "the goal passed"))
+    status: proved_by(CLI_TEST, "is 'succeeded' (the CLI exits 0 for failed and retry too, contract §1)",
+                      lambda value, run, row: expect(value == "succeeded", "'succeeded'", value))
     attempts: constant(1, "the CLI sets 1 and a success adds none, contract §1 step 4, §4 step 8")
     max_attempts: rule("an integer >= attempts (the ORM default; contract §5)",
                        lambda value, run, row: expect(isinstance(value, int) and value >= (row.get("attempts") or 0),
                                                       "an integer >= attempts", value))
-    error_message: absent("a succeeded run has no error, contract §1")
+    error_message: proved_by(CLI_TEST, "is NULL (a succeeded run has no error, contract §1)",
+                             lambda value, run, row: expect(value is None, "NULL", value))
     plan_json: rule("a JSON plan with steps, each with skill and params; the stub plan's agent, goal, plan_id and step ids "
                     "(contract §3)", _plan_json)
     tool_calls_json: rule("one tool call per step row, with that step's skill and status (contract §1, §4)", _tool_calls)
@@ -213,7 +234,7 @@ class RunRow(BaseModel):
     actor_id: absent("a SYSTEM actor has none, chk_runs_actor_id_nonhuman_null, contract §5")
     authorization_decision: rule("NULL or GRANTED: anything else is not executed (contract §4 step 2)",
                                  lambda value, run, row: expect(value in (None, "GRANTED"), "NULL or 'GRANTED'", value))
-    created_at: rule("inside the CLI's run, between two database clock readings (contract §1 create_run)",
+    created_at: proved_by(CLI_TEST, "inside the CLI's run, between two database clock readings (contract §1 create_run)",
                      lambda value, run, row: within(value, run.clock_before, run.clock_after,
                                                     "between the readings around the CLI"))
     started_at: rule("after created_at, before completed_at (contract §1 step 4)",
@@ -430,17 +451,19 @@ class CliLines(BaseModel):
 
     creating: _cli_line("Creating run for agent ", lambda run: f"{run.agent_id}...", "the agent passed")
     goal: _cli_line("Goal: ", lambda run: run.goal, "the goal passed")
-    run_created: _cli_line("Run created: ", lambda run: run.run_id, "the run's id")
+    run_created: proved_by(CLI_TEST, "`Run created: …` is the run's id (contract §1)",
+                           lambda value, run, row: expect(value in (None, run.run_id), repr(run.run_id), value))
     executing: _cli_line("", lambda run: "Executing...", "printed before execution")
     backfill: rule("no `Trace steps backfilled.` / `Trace backfill failed` line (contract §1: none for an engine-written trace)",
                    lambda value, run, row: expect(value is None, "no backfill line", value))
-    statuses: rule("every `Status:` line is runs.status, printed twice with --verbose (contract §1)",
+    statuses: proved_by(CLI_TEST, "every `Status:` line is runs.status, printed twice with --verbose (contract §1)",
                    lambda value, run, row: expect(value == [run.run.get("status")] * 2,
                                                   f"{[run.run.get('status')] * 2}", value))
-    errors: rule("no `Error:` line: runs.error_message is NULL (contract §1)",
+    errors: proved_by(CLI_TEST, "no `Error:` line: runs.error_message is NULL (contract §1)",
                  lambda value, run, row: expect(value == [], "none", value))
     duration: rule("`Duration: Nms` is runs.duration_ms rounded (contract §1)", _duration_line)
-    run_id: _cli_line("Run ID: ", lambda run: run.run_id, "the run's id")
+    run_id: proved_by(CLI_TEST, "`Run ID: …` is the run's id (contract §1)",
+                      lambda value, run, row: expect(value == run.run_id, repr(run.run_id), value))
     steps_executed: _cli_line("Steps executed: ", lambda run: str(len(parse_json(run.run.get("tool_calls_json")) or [])),
                               "len(tool_calls)")
     other: rule("nothing else on stdout (contract §1 lists every line)",
@@ -495,10 +518,11 @@ class RuleResult:
     status: str  # PASS, FAIL, NOT CHECKED, NOT REACHED
     observed: Any = None
     message: str = ""
+    proved_by: str | None = None
 
     def as_dict(self) -> dict:
         return {"name": self.name, "rule": self.rule, "status": self.status, "observed": self.observed,
-                "message": self.message}
+                "message": self.message, "proved_by": self.proved_by}
 
 
 def declared(table: str) -> dict[str, str]:
@@ -509,6 +533,10 @@ def declared(table: str) -> dict[str, str]:
 def is_checked(table: str, column: str) -> bool:
     extra = TABLES[table].model_fields[column].json_schema_extra or {}
     return extra.get("checked", True)
+
+
+def proving_test(table: str, column: str) -> str | None:
+    return (TABLES[table].model_fields[column].json_schema_extra or {}).get("proved_by")
 
 
 def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] | None = None) -> list[RuleResult]:
@@ -536,11 +564,12 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
             results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", None,
                                       "the target's schema has no such column"))
         elif column in failures:
-            results.append(RuleResult(f"{table}.{column}", text, "FAIL", observed, failures[column]))
+            results.append(RuleResult(f"{table}.{column}", text, "FAIL", observed, failures[column],
+                                      proving_test(table, column)))
         elif not rows:
             results.append(RuleResult(f"{table}.{column}", text, "NOT REACHED", None, "no row"))
         else:
-            results.append(RuleResult(f"{table}.{column}", text, "PASS", observed))
+            results.append(RuleResult(f"{table}.{column}", text, "PASS", observed, "", proving_test(table, column)))
     for column in columns or []:
         if column not in model.model_fields:
             observed = [row.get(column) for row in rows] if len(rows) != 1 else rows[0].get(column)

@@ -81,7 +81,8 @@ class Evidence:
         """
         recorded = self.values.setdefault("rules", {})
         for result in results:
-            recorded[result["name"]] = {key: result[key] for key in ("rule", "status", "observed", "message")}
+            recorded[result["name"]] = {key: result.get(key) for key in ("rule", "status", "observed", "message",
+                                                                         "proved_by")}
 
     @keyword
     def record_deviation(self, *parts: str) -> None:

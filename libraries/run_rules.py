@@ -85,6 +85,52 @@ class RunRules:
         return [result.as_dict() for result in results]
 
     @keyword
+    def queries_for_the_rows_carrying_the_run(self, columns: list, run_id: str, agent_id: str,
+                                             agent_made_by_the_suite: bool) -> list[dict]:
+        """One counting query per column of the target that can carry this invocation's rows: `run_id` and
+        `trace_id` columns (the run's id, its trace `trace_<run id>`), and `agent_id` columns when the suite made the
+        agent (a user's AGENT_ID may be shared by other clients: its rows are not this run's to account).
+
+        - `columns`: `(table_name, column_name)` rows of information_schema. Returns `table`, `column`, `value`,
+          `sql` (with one `%s` parameter) per query.
+
+        Example: `${queries}=    Queries For The Rows Carrying The Run    ${columns}    ${run}[id]    ${agent}    ${True}`
+        """
+        values = {"run_id": run_id, "trace_id": f"trace_{run_id}"}
+        if agent_made_by_the_suite:
+            values["agent_id"] = agent_id
+        return [{"table": table, "column": column, "value": values[column],
+                 "sql": f"SELECT count(*) FROM {quoted(table)} WHERE {quoted(column)}::text = %s"}
+                for table, column in columns if column in values]
+
+    @keyword
+    def rows_carrying_the_run_should_be_accounted_for(self, counts: list[dict], step_rows: int, agent_runs: int) -> str:
+        """Every row that carries this invocation's run id, trace id or (the suite's own) agent is one the plan's run
+        path writes, in the number it writes (contract §4: one trace, one step row per executed step; runs of the
+        suite's agent: the proof run and its neighbours); rows of other tables are reported (contract §4: `memories`,
+        `provenance`, … are written by a run too).
+
+        - `counts`: the queries with their `rows`; `step_rows`: the run's step rows; `agent_runs`: the runs the suite
+          made with its agent. Returns one line per table.
+
+        Example: `${detail}=    Rows Carrying The Run Should Be Accounted For    ${counts}    ${1}    ${3}`
+        """
+        expected = {("aos_traces", "run_id"): 1, ("aos_traces", "trace_id"): 1, ("aos_trace_steps", "trace_id"): step_rows,
+                    ("runs", "agent_id"): agent_runs, ("aos_traces", "agent_id"): agent_runs}
+        wrong, lines = [], []
+        for count in counts:
+            key = (count["table"], count["column"])
+            judged = expected.get(key)
+            lines.append(f"{count['table']}.{count['column']}: {count['rows']}"
+                         + (f" (expected {judged})" if judged is not None else " (reported)"))
+            if judged is not None and count["rows"] != judged:
+                wrong.append(f"{count['table']}.{count['column']} = {count['value']!r} has {count['rows']} row(s), "
+                             f"expected {judged}")
+        if wrong:
+            raise RuleBroken(one_line(f"rows the invocation left are not accounted for: {'; '.join(wrong)}", 900))
+        return "; ".join(lines)
+
+    @keyword
     def every_rule_should_hold(self, results: list[dict]) -> str:
         """Fails, in one line, naming every rule that does not hold with its expected and observed values.
 
@@ -98,6 +144,11 @@ class RunRules:
         passed = sum(r["status"] == "PASS" for r in results)
         unchecked = sum(r["status"] == "NOT CHECKED" for r in results)
         return f"{passed} rules hold, {unchecked} not checked (each with its reason in the evidence)"
+
+
+def quoted(identifier: str) -> str:
+    """A table or column name from information_schema as an SQL identifier."""
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _time(value) -> datetime | None:

@@ -40,3 +40,11 @@ Every Line The CLI Printed Holds Every Rule
     [Documentation]    The verbose and closing lines of `cus_cli run`, each equal to the runs row, and nothing else.
     ${summary}=    Every Line The CLI Printed Should Hold Its Rule
     Set Test Message    ${summary}
+
+Every Row The Invocation Left Is Accounted For
+    [Documentation]    Rows anywhere in the database that carry the run's id, its trace's id or the agent the suite
+    ...    made: one trace, one step row per executed step, one run per CLI invocation of the suite's agent; rows of
+    ...    other tables the run writes are listed. With a given AGENT_ID, which other clients may share, rows are
+    ...    accounted by the run's id only.
+    ${detail}=    Every Row The Invocation Left Should Be Accounted For
+    Set Test Message    ${detail}

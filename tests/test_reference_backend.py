@@ -160,3 +160,32 @@ def test_cli_without_database_url_exits_1_with_a_traceback(backend):
     result = backend.cli("create-agent", "--name", "x")
     assert result.returncode == 1
     assert "DATABASE_URL environment variable is required" in result.stderr
+
+
+def test_every_column_of_the_reference_schema_and_every_coordinator_field_has_a_rule(database_url):
+    """The completeness check against the reference: a column of runs, aos_traces or aos_trace_steps, or a field of
+    RunProofResult and its summaries, without a rule in helpers/rules.py fails here."""
+    import ast
+
+    from conftest import ROOT
+    from rules import DATABASE_TABLES, TABLES
+
+    with contextlib.closing(psycopg2.connect(database_url)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = ANY(%s)", (list(DATABASE_TABLES),))
+        columns = cur.fetchall()
+    assert {table for table, _ in columns} == set(DATABASE_TABLES)
+    unruled = [f"{table}.{column}" for table, column in columns if column not in TABLES[table].model_fields]
+    assert not unruled, f"columns without a rule: {unruled}"
+    protocols = ROOT / "reference/backend/app/hoc/cus/hoc_spine/schemas/run_introspection_protocols.py"
+    fields = {node.name: [a.target.id for a in node.body if isinstance(a, ast.AnnAssign)]
+              for node in ast.walk(ast.parse(protocols.read_text())) if isinstance(node, ast.ClassDef)}
+    ruled = {"IntegrityVerificationResult": "coordinator", "TraceSummary": "coordinator.trace",
+             "TraceStepSummary": "coordinator.step"}
+    probe_names = {"model": "integrity_model"}  # the probe's flat name for IntegrityVerificationResult.model
+    for dataclass, table in ruled.items():
+        missing = [name for name in fields[dataclass] if probe_names.get(name, name) not in TABLES[table].model_fields]
+        assert not missing, f"{dataclass} fields without a rule: {missing}"
+    result_fields = {"aos_traces": "traces", "aos_trace_steps": "steps", "integrity": None}
+    for name in fields["RunProofResult"]:
+        assert result_fields.get(name, name) is None or result_fields.get(name, name) in TABLES["coordinator"].model_fields, name

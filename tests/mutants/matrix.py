@@ -124,6 +124,8 @@ def message_matches(message: str, pattern: str) -> bool:
 class Run:
     mutant: Mutant
     outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    broken_rules: set[str] = field(default_factory=set)  # the rules (helpers/rules.py) the evidence says FAIL
+    rules_checked: set[str] = field(default_factory=set)  # the rules the evidence says PASS
     seconds: float = 0.0
     error: str = ""
     evidence_problems: list[str] = field(default_factory=list)
@@ -178,6 +180,10 @@ def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Pa
         evidence = json.loads(evidence_file.read_text()) if evidence_file.exists() else {}
         run.evidence_problems = evidence_disagreements(evidence, run.outcomes, criteria) if evidence else [
             "no evidence.json was written"]
+        run.broken_rules = {name for name, rule in evidence.get("rules", {}).items() if rule["status"] == "FAIL"}
+        # A rule an earlier test proves first is covered by that test's mutants (the test coverage below).
+        run.rules_checked = {name for name, rule in evidence.get("rules", {}).items()
+                             if rule["status"] == "PASS" and not rule.get("proved_by")}
     except (StaleMutant, RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
         run.error = str(exc).splitlines()[0]
     run.seconds = time.monotonic() - started
@@ -188,6 +194,13 @@ def coverage(runs: list[Run], checks: list[str]) -> dict[str, list[str]]:
     """Every check of the suite, and the mutants that made it fail as declared."""
     return {check: [r.mutant.name for r in runs if r.mutant is not HEALTHY and check in r.failed
                     and check in r.mutant.kills] for check in checks}
+
+
+def rule_coverage(runs: list[Run]) -> dict[str, list[str]]:
+    """Every rule the healthy run checked (PASS), and the mutants killed as declared that broke it."""
+    healthy = runs[0]
+    checked = [name for name in sorted(healthy.rules_checked)]
+    return {rule: [r.mutant.name for r in runs[1:] if r.killed and rule in r.broken_rules] for rule in checked}
 
 
 def report(runs: list[Run], cover: dict[str, list[str]], seconds: float, workers: int) -> dict:
@@ -203,14 +216,21 @@ def report(runs: list[Run], cover: dict[str, list[str]], seconds: float, workers
     print("\nCoverage: every check of the suite and the mutants that make it fail")
     for check, killers in cover.items():
         print(f"  {check:68} {', '.join(killers) if killers else 'NOT COVERED: no mutant makes it fail'}")
+    rules = rule_coverage(runs)
+    print("\nRules: every rule the healthy run checked and the mutants that break it")
+    for name, killers in rules.items():
+        print(f"  {name:42} {', '.join(killers) if killers else 'NOT COVERED: no mutant breaks it'}")
     killed = sum(r.killed for r in mutants)
     false_alarms = sum(len(r.false_alarms) for r in runs)
     uncovered = [check for check, killers in cover.items() if not killers]
+    uncovered_rules = [name for name, killers in rules.items() if not killers]
+    print(f"rules: {len(rules) - len(uncovered_rules)}/{len(rules)} broken by a mutant")
     print(f"\ntime: {seconds:.1f}s for {len(runs)} suite runs on {workers} workers "
           f"({sum(r.seconds for r in runs):.1f}s of runs); uncovered checks: {len(uncovered)}")
     print(f"mutants: {killed}/{len(mutants)} killed as declared, {false_alarms} false alarms")
     return {
         "killed": killed, "total": len(mutants), "false_alarms": false_alarms, "uncovered": uncovered,
+        "uncovered_rules": uncovered_rules, "rule_coverage": rules,
         "seconds": round(seconds, 1), "workers": workers, "coverage": cover,
         "runs": [{"name": r.mutant.name, "defect": r.mutant.defect, "source": r.mutant.source,
                   "declared": r.mutant.kills, "missed": r.missed, "wrong_reasons": r.wrong_reasons,
@@ -239,7 +259,7 @@ def main() -> int:
     args.output.write_text(json.dumps(summary, indent=2) + "\n")
     complete = not args.only
     ok = (summary["killed"] == summary["total"] and summary["false_alarms"] == 0 and runs[0].killed
-          and (not complete or not summary["uncovered"]))
+          and (not complete or not (summary["uncovered"] or summary["uncovered_rules"])))
     return 0 if ok else 1
 
 
