@@ -116,11 +116,23 @@ Check = Callable[[Any, RunContext, dict], None]
 CLI_TEST = "Customer CLI Creates A Run With Explicit Tenant And Origin"
 
 
+def judge(check: Check, value: Any, info: ValidationInfo) -> None:
+    """Run one rule; a value of a type or shape the rule cannot even read is a broken rule too, said in one line
+    (never a raw Python error)."""
+    try:
+        check(value, info.context["run"], info.context["row"])
+    except Broken:
+        raise
+    except Exception as error:  # noqa: BLE001 — any other failure to read the value is the value's fault
+        raise Broken(f"expected a value this rule can read, observed {shown(value)} ({type(error).__name__}: "
+                     f"{error})") from None
+
+
 def rule(text: str, check: Check) -> Any:
     """A column whose value must hold `check(value, context, row)`; `text` is the rule as the README shows it."""
 
     def validate(value: Any, info: ValidationInfo) -> Any:
-        check(value, info.context["run"], info.context["row"])
+        judge(check, value, info)
         return value
 
     # A column the target's schema lacks is not in the row: no value, no validation (reported as NOT CHECKED).
@@ -133,7 +145,7 @@ def proved_by(test: str, text: str, check: Check) -> Any:
     which its mutants cover."""
 
     def validate(value: Any, info: ValidationInfo) -> Any:
-        check(value, info.context["run"], info.context["row"])
+        judge(check, value, info)
         return value
 
     return Annotated[Any, AfterValidator(validate),
@@ -583,3 +595,7 @@ def markdown_table() -> str:
     for table in TABLES:
         lines += [f"| `{table}.{column}` | {text.replace('|', '/')} |" for column, text in declared(table).items()]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # the README's table: python helpers/rules.py
+    print(markdown_table())

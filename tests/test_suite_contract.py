@@ -99,6 +99,15 @@ def test_report_and_output_xml_tell_the_verdict(tmp_path, database_url):
             assert test.status == "PASS" and test.message.strip(), f"{test.name} passed without saying on what value"
     assert not any(t.tags.match("AC4") and t.tags.match("policy") for t in suite.all_tests)
     assert (run.outdir / "xunit.xml").is_file() and (run.outdir / "report.html").is_file()
+    with contextlib.closing(psycopg2.connect(database_url)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = "
+                    "current_schema() AND table_name IN ('runs', 'aos_traces', 'aos_trace_steps')")
+        columns = {name for (name,) in cur.fetchall()}
+    rules = run.evidence["rules"]
+    assert columns <= set(rules), f"columns with no entry in evidence.json rules: {columns - set(rules)}"
+    assert all(rules[name]["status"] in ("PASS", "NOT CHECKED") for name in rules), "a healthy run breaks no rule"
+    for field in ("coordinator.root_hash", "coordinator.trace.trace_id", "coordinator.step.status", "cli.duration"):
+        assert rules[field]["status"] == "PASS", field
     last = run.stdout.strip().splitlines()[-7:]
     assert last[0].startswith("Run Proof Test Plan v4: PASS") and last[-1] == f"Evidence: {run.outdir / 'evidence.md'}"
     assert [line.split(":")[0].strip() for line in last[1:6]] == list(CRITERIA)
@@ -183,3 +192,29 @@ def test_robocop_disables_no_rule_without_saying_why():
     for line in (ROOT / "robocop.toml").read_text().splitlines():
         if re.match(r'\s+"[A-Z]+\d+",', line):
             assert "#" in line, f"robocop rule switched off without a reason: {line.strip()}"
+
+
+@pytest.mark.parametrize("options, source", [
+    ((), "the earlier neighbour run (agent *, without a tenant): AGENT_ID's tenant is TENANT_ID"),
+    (("--exclude", "beyond-plan"), "could not be told apart: AGENT_ID's tenant is TENANT_ID and no neighbour run *"),
+])
+def test_a_given_agent_of_the_runs_own_tenant_has_the_tenants_source_proven_elsewhere(tmp_path, backend, options, source):
+    """With a user's AGENT_ID whose tenant is TENANT_ID, the proof run cannot show that its tenant came from
+    --tenant-id: a neighbour with an agent the suite made without a tenant shows it, or the evidence says it could
+    not be told apart."""
+    import fnmatch
+
+    tenant = "tenant-of-the-given-agent"
+    made = backend.cli("create-agent", "--name", "given", "--tenant-id", tenant)
+    agent = made.stdout.strip().split(": ", 1)[1]
+    run = run_suite(tmp_path, env={"DATABASE_URL": backend.env["DATABASE_URL"]},
+                    variables={"AGENT_ID": agent, "TENANT_ID": tenant}, options=options)
+    assert run.rc == 0, [f"{t.name}: {t.message}" for t in run.tests if t.status != "PASS"]
+    assert run.evidence["agent"] == {"id": agent, "tenant_id": tenant, "made_by": "AGENT_ID"}
+    assert fnmatch.fnmatchcase(run.evidence["tenant_source"], source), run.evidence["tenant_source"]
+
+
+def test_the_readme_shows_the_rule_table_as_the_rules_declare_it():
+    from rules import markdown_table
+
+    assert markdown_table() in (ROOT / "README.md").read_text(), "README's rule table is stale: python helpers/rules.py"
