@@ -45,10 +45,10 @@ class BackendEnvironment:
         """`PYTHONPATH=. USE_POSTGRES_TRACES=true DATABASE_URL='postgresql://u:***@h:p/db'`, as the plan writes it."""
         shown = {name: self.variables[name] for name in PLAN_ASSIGNMENTS if name in self.variables}
         register(shown.get("DATABASE_URL"))
-        return mask(" ".join(f"{name}={shlex.quote(value)}" for name, value in shown.items()))
+        return " ".join(f"{name}={shlex.quote(mask(value))}" for name, value in shown.items())
 
     def __repr__(self) -> str:
         inherited = len(self.variables) - sum(name in self.variables for name in PLAN_ASSIGNMENTS)
-        return f"<{self.assignments()} and {inherited} inherited variables, not shown>"
+        return f"<{self.assignments()} and {inherited} inherited variable{'' if inherited == 1 else 's'}, not shown>"
 
     __str__ = __repr__

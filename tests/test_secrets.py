@@ -85,8 +85,8 @@ def test_the_backend_environment_prints_only_the_plans_assignments(registry):
     env = BackendEnvironment({"CI_JOB_TOKEN": token, "PYTHONPATH": ".", "USE_POSTGRES_TRACES": "true",
                               "DATABASE_URL": "postgresql://qa:Pw%40dZk9x@h:5/db"})
     shown = repr(env)
-    assert shown == ("<PYTHONPATH=. USE_POSTGRES_TRACES=true DATABASE_URL=postgresql://qa:***@h:5/db "
-                     "and 1 inherited variables, not shown>"), shown
+    assert shown == ("<PYTHONPATH=. USE_POSTGRES_TRACES=true DATABASE_URL='postgresql://qa:***@h:5/db' "
+                     "and 1 inherited variable, not shown>"), shown
     assert str(env) == shown and "CI_JOB_TOKEN" not in shown
     assert env.variables["CI_JOB_TOKEN"] == token  # the backend still inherits it
 
