@@ -81,7 +81,8 @@ class ThrowawayPostgres:
         self.supervised = supervised
         self.bin = find_pg_bin()
         self.port = free_port()
-        self.password = secrets.token_hex(16)
+        # Not hex: masking matches any 6-character window of a secret, and hex windows would mask parts of hashes.
+        self.password = secrets.token_urlsafe(24)
         self.dir: Path | None = None
         self._run_as: pwd.struct_passwd | None = self._unprivileged_user() if os.geteuid() == 0 else None
 

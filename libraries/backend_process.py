@@ -5,6 +5,11 @@ the reaper so that it dies with the suite even on SIGKILL, and awaited by `commu
 moment the process ends (Process's own wait polls every 0.1 s). The log shows each command as the plan writes it —
 working directory, the plan's environment assignments with the password masked, the arguments — then its exit code,
 stdout and stderr, once. A timeout, a crash or a non-zero exit becomes one masked, actionable line.
+
+The environment itself is never logged. Robot's Process library logs, at DEBUG, `Process configuration:` with the
+whole `env` dictionary (robot/libraries/Process.py, `_log_start`), except the values given to it as `Secret`, which
+it shows as `<secret>`: so every value is handed over as a `Secret` (Process's public contract; the child still gets
+the plain values), and the `secret_masking` listener shortens that line's `env:` to a count of the variables.
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ from datetime import timedelta
 
 from robot.api import logger
 from robot.api.deco import keyword, library
+from robot.api.types import Secret
 from robot.libraries.Process import Process
 
-from backend_env import PLAN_ASSIGNMENTS
-from database_target import parse_database_url
+from backend_env import BackendEnvironment
 from masking import mask, one_line
 from process_output import dependency_hint, failure_line
 from project import DOC_FORMAT, VERSION
@@ -47,14 +52,6 @@ class BackendProcessFailed(AssertionError):
     ROBOT_SUPPRESS_NAME = True
 
 
-def password_masked(url: str) -> str:
-    """The URL with only its password replaced by *** (the whole URL is a registered secret, and would vanish)."""
-    try:
-        return str(parse_database_url(url))
-    except ValueError:
-        return "***"
-
-
 def decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
@@ -67,18 +64,19 @@ class BackendProcess:
         self._process = Process()
         self._python = ""
         self._cwd = ""
-        self._env: dict[str, str] = {}
+        self._env = BackendEnvironment({})
         self._what: dict[str, str] = {}
         self._timeline: dict[str, dict] = {}
         self._epoch = time.monotonic()
 
     @keyword
-    def configure_backend_processes(self, python: str, backend_dir: str, env: dict) -> None:
-        """Every later backend process runs `python` in `backend_dir` with `env` (the plan's environment).
+    def configure_backend_processes(self, python: str, backend_dir: str, env: BackendEnvironment) -> None:
+        """Every later backend process runs `python` in `backend_dir` with `env` (the plan's environment, as
+        `Backend Environment` returns it: logged as the plan's assignments only).
 
         Example: `Configure Backend Processes    ${PYTHON}    ${BACKEND_DIR}    ${env}`
         """
-        self._python, self._cwd, self._env = python, backend_dir, dict(env)
+        self._python, self._cwd, self._env = python, backend_dir, env
 
     @keyword
     def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE") -> str:
@@ -91,7 +89,8 @@ class BackendProcess:
         """
         command = [self._python, *arguments]
         logger.info(self.as_the_plan_writes_it(command))
-        popen = self._process.start_process(*command, cwd=self._cwd, env=self._env, alias=name, stdin=stdin)
+        hidden = {variable: Secret(value) for variable, value in self._env.variables.items()}  # see the module's doc
+        popen = self._process.start_process(*command, cwd=self._cwd, env=hidden, alias=name, stdin=stdin)
         Reaper.shared().watch_process(popen.pid)
         self._what[name] = what
         self._timeline[name] = {"name": name, "started": round(time.monotonic() - self._epoch, 3)}
@@ -99,11 +98,7 @@ class BackendProcess:
 
     def as_the_plan_writes_it(self, command: list[str]) -> str:
         """`$ cd backend` and `$ PYTHONPATH=. USE_POSTGRES_TRACES=true DATABASE_URL='postgresql://u:***@h:p/db' …`."""
-        shown = {name: self._env[name] for name in PLAN_ASSIGNMENTS if name in self._env}
-        if "DATABASE_URL" in shown:
-            shown["DATABASE_URL"] = password_masked(shown["DATABASE_URL"])
-        assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in shown.items())
-        return mask(f"$ cd {shlex.quote(self._cwd)}\n$ {assignments} {shlex.join(command)}")
+        return mask(f"$ cd {shlex.quote(self._cwd)}\n$ {self._env.assignments()} {shlex.join(command)}")
 
     @keyword
     def wait_for_backend_process(self, name: str, timeout: timedelta, input: str | None = None,
@@ -142,11 +137,13 @@ class BackendProcess:
 
     @keyword
     def backend_environment_value(self, name: str) -> str | None:
-        """The value of `name` in the environment every backend process gets (None when unset).
+        """The value of `name` in the environment every backend process gets (None when unset), masked: Robot logs
+        what a keyword returns.
 
         Example: `${value}=    Backend Environment Value    USE_POSTGRES_TRACES`
         """
-        return self._env.get(name)
+        value = self._env.get(name)
+        return None if value is None else mask(value)
 
     @keyword
     def backend_process_was_started(self, name: str) -> bool:

@@ -17,7 +17,7 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.api.types import Secret
 
-from backend_env import backend_environment
+from backend_env import BackendEnvironment, backend_environment
 from http_call_answer import HttpCallAnswer
 from masking import mask, register
 from project import DOC_FORMAT, VERSION
@@ -195,20 +195,23 @@ class Target:
             self.http_call_answer = None
 
     @keyword
-    def backend_environment(self, database_url: Secret, use_postgres_traces: str, http_url: str, sqlite_trace_file: str) -> dict:
+    def backend_environment(self, database_url: Secret, use_postgres_traces: str, http_url: str,
+                            sqlite_trace_file: str) -> BackendEnvironment:
         """The plan's environment (PYTHONPATH=. USE_POSTGRES_TRACES DATABASE_URL) over the suite's own environment.
 
         The backend's SQLite trace store is pointed at a file private to this run (AOS_TRACE_DB_PATH, which the
         reference honours), so two suites on one machine cannot see each other's fallback; SQLITE_TRACE_FILE, the
         path a backend with a fixed path uses, is watched too. Both are fingerprinted now.
-        Returns the environment as a dictionary.
+        Returns the environment wrapped so that Robot, which logs `${env} = …` for every assignment (and every
+        argument at TRACE), shows only the plan's assignments with the password masked, never the inherited
+        variables (the CI job's tokens and keys) nor their names.
 
         Example: `${env}=    Backend Environment    ${url}    true    ${http}    ${SQLITE_TRACE_FILE}`
         """
         self.private_sqlite = str(Path(tempfile.gettempdir()) / f"runproof-sqlite-{uuid.uuid4().hex[:12]}" / "traces.db")
         self.sqlite_files = {path: fingerprint(path) for path in dict.fromkeys((sqlite_trace_file, self.private_sqlite))}
-        return backend_environment(database_url.value, use_postgres_traces, REFERENCE_HTTP_CALL_URL=http_url,
-                                   AOS_TRACE_DB_PATH=self.private_sqlite)
+        return BackendEnvironment(backend_environment(database_url.value, use_postgres_traces,
+                                                      REFERENCE_HTTP_CALL_URL=http_url, AOS_TRACE_DB_PATH=self.private_sqlite))
 
     @keyword
     def sqlite_trace_files_should_be_untouched(self) -> str:

@@ -3,6 +3,9 @@
 For every case: a non-zero exit within the configured timeouts; the first failing test says what is wrong in one
 line; evidence.md and evidence.json are written with the stop reason and null for what was not reached; nothing
 was written to the target database; no password lands in results/; no child process outlives the suite.
+Every run is at `--loglevel TRACE` with canaries planted in its environment (a CI job's token, PGPASSWORD, …): no
+canary, nor a 6-character fragment of one, may reach any file under results/ (log.html and report.html with their
+compressed strings decoded) or the console (tests/canaries.py, issue 20).
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
 import pytest
 from robot.api import ExecutionResult
 
+from canaries import artefact_texts, assert_no_leak, canary, environment_canaries, leaks
 from conftest import REFERENCE_BACKEND, ROOT
 from criteria import CRITERIA
 from evidence_report import RECORD, TEMPLATE
@@ -46,6 +50,7 @@ class SuiteRun:
     stderr: str
     outdir: Path
     stdout: str = ""
+    planted: dict[str, str] = field(default_factory=dict)
 
     @property
     def tests(self) -> list:
@@ -88,11 +93,12 @@ def processes_under(path: Path) -> list[str]:
 def run_suite(tmp_path: Path, *, env: dict[str, str] | None = None, variables: dict[str, str] | None = None,
               outdir: Path | None = None, options: tuple[str, ...] = (), suites: Path = ROOT / "suites") -> SuiteRun:
     outdir = outdir or tmp_path / "results"
-    command = robot_command(outdir, variables, "--console", "quiet", *options, suites=suites)
+    command = robot_command(outdir, variables, "--console", "quiet", "--loglevel", "TRACE", *options, suites=suites)
+    planted = environment_canaries()
     started = time.monotonic()
-    result = subprocess.run(command, env=robot_environment(DATABASE_URL=None) | (env or {}), capture_output=True,
-                            text=True, timeout=SUITE_BOUND * 3)
-    return SuiteRun(result.returncode, time.monotonic() - started, result.stderr, outdir, result.stdout)
+    result = subprocess.run(command, env=robot_environment(DATABASE_URL=None) | planted | (env or {}),
+                            capture_output=True, text=True, timeout=SUITE_BOUND * 3)
+    return SuiteRun(result.returncode, time.monotonic() - started, result.stderr, outdir, result.stdout, planted)
 
 
 def assert_evidence_renders(outdir: Path) -> None:
@@ -122,12 +128,17 @@ def assert_clean_stop(run: SuiteRun, failing_test: str, says: str, secrets: tupl
     markdown = (run.outdir / "evidence.md").read_text()
     assert markdown.count("**Stopped at:**") + markdown.count("**First failure:**") == 1
     assert_evidence_renders(run.outdir)
-    for path in run.outdir.rglob("*"):
-        text = path.read_text(errors="replace") if path.is_file() else ""
-        assert not PASSWORD_IN_URL.search(text), f"a database URL with its password is in {path.name}"
-        for secret in secrets:
-            assert secret not in text, f"the password is in {path.name}"
+    assert_nothing_leaked(run, secrets)
     assert not processes_under(run.outdir.parent), "child processes outlived the suite"
+
+
+def assert_nothing_leaked(run: SuiteRun, secrets: tuple[str, ...] = ()) -> None:
+    """No database URL with its password, and no given secret (random: a word in a password is masked wherever it
+    appears) nor planted canary, nor a 6-character fragment of one, in any artefact — compressed strings decoded —
+    or on the console."""
+    for name, text in {**artefact_texts(run.outdir), "(console)": run.stdout + run.stderr}.items():
+        assert not PASSWORD_IN_URL.search(text), f"a database URL with its password is in {name}"
+    assert_no_leak(run.outdir, [*run.planted.values(), *secrets], console=run.stdout + run.stderr)
 
 
 @pytest.fixture
@@ -146,17 +157,17 @@ def test_the_healthy_reference_passes_with_nothing_leaked(tmp_path, base, postgr
     assert run.rc == 0, [f"{t.name}: {t.message}" for t in run.tests if t.status != "PASS"]
     assert run.evidence["acceptance"] == dict.fromkeys(CRITERIA, "PASS")
     assert all(run.evidence[key] is not None for key in ("run_id", "root_hash", "trace_step_count", "pytest"))
-    for path in run.outdir.rglob("*"):
-        assert postgres.password not in path.read_text(errors="replace"), path.name
+    assert_nothing_leaked(run, (postgres.password,))
     assert_evidence_renders(run.outdir)
 
 
 def test_refused_port(tmp_path, base, database_url):
     before = row_counts(database_url)
-    url = f"postgresql://runproof:refused-pw-1@127.0.0.1:{free_port()}/runproof"
+    password = canary()
+    url = f"postgresql://runproof:{password}@127.0.0.1:{free_port()}/runproof"
     run = run_suite(tmp_path, env={"DATABASE_URL": url}, variables=base["variables"])
     assert_clean_stop(run, "Local DB Is Reachable", "refused the connection — is PostgreSQL running? set DATABASE_URL",
-                      secrets=("refused-pw-1",))
+                      secrets=(password,))
     assert run.evidence["run_id"] is None and run.evidence["root_hash"] is None
     assert row_counts(database_url) == before
 
@@ -165,24 +176,27 @@ def test_listener_that_never_answers(tmp_path, base):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        url = f"postgresql://runproof:silent-pw-2@127.0.0.1:{silent.getsockname()[1]}/runproof"
+        password = canary()
+        url = f"postgresql://runproof:{password}@127.0.0.1:{silent.getsockname()[1]}/runproof"
         run = run_suite(tmp_path, env={"DATABASE_URL": url}, variables={**base["variables"], "DB_CONNECT_TIMEOUT": "2"})
-    assert_clean_stop(run, "Local DB Is Reachable", "did not answer within 2s", secrets=("silent-pw-2",))
+    assert_clean_stop(run, "Local DB Is Reachable", "did not answer within 2s", secrets=(password,))
 
 
 def test_wrong_password_given_as_a_plain_command_line_variable(tmp_path, base, database_url):
     before = row_counts(database_url)
-    wrong = database_url.replace(database_url.split(":")[2].split("@")[0], "wrong-secret-3")
+    password = canary()
+    wrong = database_url.replace(database_url.split(":")[2].split("@")[0], password)
     run = run_suite(tmp_path, variables={**base["variables"], "DATABASE_URL": wrong})
-    assert_clean_stop(run, "Local DB Is Reachable", "rejected the password of user 'runproof'", secrets=("wrong-secret-3",))
+    assert_clean_stop(run, "Local DB Is Reachable", "rejected the password of user 'runproof'", secrets=(password,))
     assert row_counts(database_url) == before
 
 
 def test_malformed_database_url(tmp_path, base):
-    url = "postgresql://runproof:malformed-pw-4@127.0.0.1:notaport/runproof"
+    password = canary()
+    url = f"postgresql://runproof:{password}@127.0.0.1:notaport/runproof"
     run = run_suite(tmp_path, env={"DATABASE_URL": url}, variables=base["variables"])
     assert_clean_stop(run, "The Target Is Configured", "DATABASE_URL is malformed: the port is not a number",
-                      secrets=("malformed-pw-4",))
+                      secrets=(password,))
 
 
 def test_database_one_revision_behind_head(tmp_path, base, postgres):
@@ -330,4 +344,5 @@ def test_results_folder_not_writable(tmp_path, base, database_url):
     errors = [line for line in run.stderr.splitlines() if line.startswith("[ ERROR ]")]
     assert errors and str(blocker) in errors[0], run.stderr
     assert row_counts(database_url) == before
+    assert not leaks({"(console)": run.stdout + run.stderr}, run.planted.values())
     assert not processes_under(tmp_path)

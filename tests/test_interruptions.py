@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from canaries import assert_no_leak, environment_canaries
 from conftest import ROOT
 from criteria import CRITERIA
 from matrix import Mutant, prepare
@@ -82,9 +83,11 @@ def test_an_interrupted_run_leaves_no_verdict_and_nothing_running(tmp_path, stag
         variables["MIGRATE_COMMAND"] = f'touch "$RUNPROOF_MARK/setup"; {STALL.replace("time.sleep(", "sleep ").rstrip(")")}'
 
     started = time.time()
-    suite = subprocess.Popen(robot_command(outdir, variables, "--console", "none"),
-                             env=robot_environment(DATABASE_URL=None, RUNPROOF_MARK=str(mark), TMPDIR=str(private_tmp)),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    planted = environment_canaries()  # and scanned for at the end: an interrupted run leaks nothing either
+    suite = subprocess.Popen(robot_command(outdir, variables, "--console", "none", "--loglevel", "TRACE"),
+                             env=robot_environment(DATABASE_URL=None, RUNPROOF_MARK=str(mark), TMPDIR=str(private_tmp),
+                                                   **planted),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(mark / stage, suite, 60)
         for number in SIGNALS[signals]:
@@ -95,6 +98,7 @@ def test_an_interrupted_run_leaves_no_verdict_and_nothing_running(tmp_path, stag
         if suite.poll() is None:
             suite.kill()
     assert suite.returncode != 0
+    assert_no_leak(outdir, planted.values(), console=suite.stdout.read() + suite.stderr.read())
 
     assert not wait_until_gone(lambda: processes_under(tmp_path)), "processes outlived the suite"
     assert not wait_until_gone(lambda: throwaway_servers(private_tmp)), "a throwaway PostgreSQL kept running"
