@@ -9,6 +9,7 @@ stdout and stderr, once. A timeout, a crash or a non-zero exit becomes one maske
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import time
@@ -74,25 +75,31 @@ class BackendProcess:
         self._python, self._cwd, self._env = python, backend_dir, dict(env)
 
     @keyword
-    def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE") -> str:
+    def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE",
+                              pythonpath: str = "") -> str:
         """Start `python ARGUMENTS` in the background; `stdin=PIPE` lets `Wait For Backend Process` give it input.
 
-        Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI").
+        Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI");
+        `pythonpath` — a folder of the suite's own appended to this process's PYTHONPATH (after the plan's `.`).
         Returns `name`.
 
         Example: `Start Backend Process    list-skills    -m    ${CUS_CLI_MODULE}    list-skills    what=cus_cli list-skills`
         """
         command = [self._python, *arguments]
-        logger.info(self.as_the_plan_writes_it(command))
-        popen = self._process.start_process(*command, cwd=self._cwd, env=self._env, alias=name, stdin=stdin)
+        env = dict(self._env)
+        if pythonpath:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, (env.get("PYTHONPATH"), pythonpath)))
+        logger.info(self.as_the_plan_writes_it(command, env))
+        popen = self._process.start_process(*command, cwd=self._cwd, env=env, alias=name, stdin=stdin)
         Reaper.shared().watch_process(popen.pid)
         self._what[name] = what
         self._timeline[name] = {"name": name, "started": round(time.monotonic() - self._epoch, 3)}
         return name
 
-    def as_the_plan_writes_it(self, command: list[str]) -> str:
+    def as_the_plan_writes_it(self, command: list[str], env: dict[str, str] | None = None) -> str:
         """`$ cd backend` and `$ PYTHONPATH=. USE_POSTGRES_TRACES=true DATABASE_URL='postgresql://u:***@h:p/db' …`."""
-        shown = {name: self._env[name] for name in PLAN_ASSIGNMENTS if name in self._env}
+        env = self._env if env is None else env
+        shown = {name: env[name] for name in PLAN_ASSIGNMENTS if name in env}
         if "DATABASE_URL" in shown:
             shown["DATABASE_URL"] = password_masked(shown["DATABASE_URL"])
         assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in shown.items())
