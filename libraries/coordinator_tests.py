@@ -37,6 +37,12 @@ class CoordinatorTestsFailed(AssertionError):
     ROBOT_SUPPRESS_NAME = True
 
 
+def _some(names: list[str], shown: int = 5) -> str:
+    """Up to `shown` names in a failure message; every one of them is in the evidence (`pytest_tests`)."""
+    more = f" and {len(names) - shown} more (all in evidence.json pytest_tests)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def _coverage_pin() -> str:
     try:
         return f"coverage=={version('coverage')}"
@@ -77,18 +83,20 @@ class CoordinatorTests:
         return str(PROBE_DIR)
 
     @keyword
-    def plan_command_and_additions(self) -> str:
-        """The plan deviation's text: the plan's §5 command, what ran instead (the last `Coordinator Tests
-        Arguments`), and why.
+    def plan_command_and_additions(self) -> dict:
+        """The plan's §5 command, the one that ran (the last `Coordinator Tests Arguments`), and the deviation's text.
 
-        Example: `${text}=    Plan Command And Additions`
+        Returns `plan`, `ran` and `deviation`.
+
+        Example: `${command}=    Plan Command And Additions`
         """
-        ran = self._arguments
-        additions = " ".join(shlex.quote(arg) for arg in ran[ran.index("-p", ran.index("no:cacheprovider")):])
-        return (f"Plan §5 runs `{PLAN_COMMAND}`; the suite ran it as `python -m pytest` with its own observer and "
-                f"coverage.py added (`PYTHONPATH=.:{PROBE_DIR}` and `{additions}`), so that every test's outcome is "
-                f"observed inside pytest and the coordinator is shown to have run under the tests: pytest's closing "
-                f"line is the backend's own report of itself.")
+        cover = [Path(arg).name for arg, flag in zip(self._arguments[1:], self._arguments) if flag == "--runproof-cover"]
+        ran = f"PYTHONPATH=.:{PROBE_DIR} python {shlex.join(self._arguments)}"
+        deviation = (f"Plan §5 runs `{PLAN_COMMAND}`; the suite ran it with its own pytest plugin added "
+                     f"(`-p {PLUGIN}`, from probe/ appended to PYTHONPATH) and coverage.py of {', '.join(cover)}, so "
+                     f"that every test's outcome is observed inside pytest and the coordinator is shown to have run "
+                     f"under the tests: pytest's closing line is the backend's own report of itself.")
+        return {"plan": PLAN_COMMAND, "ran": ran, "deviation": deviation}
 
     @keyword
     def coverage_should_be_importable(self, result, python: str) -> str:
@@ -141,12 +149,12 @@ class CoordinatorTests:
     def _problem(self, problems: dict, defined: list, figures: dict, observed: dict, rc: int, claim: str) -> str | None:
         hooks = observed.get("hooks", {})
         if "failed" in problems:
-            return one_line(f"the coordinator tests failed (exit {rc}): {claim} — failed: {', '.join(problems['failed'])}")
+            return one_line(f"the coordinator tests failed (exit {rc}): {claim} — failed: {_some(problems['failed'])}", 800)
         if "rewritten" in problems:
             authors = sorted({impl for impls in hooks.get("implementations", {}).values() for impl in impls})
             return one_line(f"a coordinator test's outcome was rewritten: {'; '.join(problems['rewritten'])} — "
                             f"changed by {', '.join(authors) or 'an implementation the observer could not name'}", 800)
-        not_passed = [f"{kind}: {', '.join(problems[kind])}" for kind in NOT_PASSED_ORDER if kind in problems]
+        not_passed = [f"{kind}: {_some(problems[kind])}" for kind in NOT_PASSED_ORDER if kind in problems]
         if not_passed:
             said = f" (collection said: {'; '.join(problems['collection said'])})" if "collection said" in problems else ""
             return one_line(f"the coordinator tests did not all run and pass: {claim} — {'; '.join(not_passed)}{said}", 800)
