@@ -150,6 +150,11 @@ class CoordinatorTests:
         hooks = observed.get("hooks", {})
         if "failed" in problems:
             return one_line(f"the coordinator tests failed (exit {rc}): {claim} — failed: {_some(problems['failed'])}", 800)
+        outer = [f"{impl} ({hook})" for hook, impls in hooks.get("wrapping_ours", {}).items() for impl in impls]
+        if outer:
+            return one_line(f"the suite's observer did not wrap every hook implementation: {', '.join(outer)} ran "
+                            f"outside it (registered after pytest_configure), so a test's outcome could have been "
+                            f"changed before the observer saw it", 800)
         if "rewritten" in problems:
             authors = sorted({impl for impls in hooks.get("implementations", {}).values() for impl in impls})
             return one_line(f"a coordinator test's outcome was rewritten: {'; '.join(problems['rewritten'])} — "

@@ -167,6 +167,26 @@ def pytest_runtest_makereport(item, call):
     assert f"{root}/tests/conftest.py:" in said and "pytest_runtest_makereport" in said
 
 
+def test_a_hook_registered_after_the_observer_fails_ac5_naming_it(tmp_path):
+    """The observer checks its premise: a wrapper registered late (here at session start) would run outside it."""
+    conftest = '''
+        import pytest
+
+
+        class Late:
+            @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+            def pytest_runtest_makereport(self, item, call):
+                yield
+
+
+        def pytest_sessionstart(session):
+            session.config.pluginmanager.register(Late(), "late")
+    '''
+    said = problem(backend(tmp_path, "", conftest))
+    assert said.startswith("the suite's observer did not wrap every hook implementation: ")
+    assert "conftest.py:" in said and "Late.pytest_runtest_makereport (pytest_runtest_makereport) ran outside it" in said
+
+
 def test_an_outcome_rewritten_at_logging_fails_ac5(tmp_path):
     conftest = '''
         def pytest_runtest_logreport(report):
