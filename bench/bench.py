@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers")]
 
 from backend_env import backend_environment  # noqa: E402
+from coordinator_tests import CoordinatorTests  # noqa: E402
 from http_call_answer import HttpCallAnswer  # noqa: E402
 from robot_command import robot_command, robot_environment  # noqa: E402
 from throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
@@ -94,12 +96,44 @@ def summary(runs: list[dict]) -> dict:
             "backend_interpreters": runs[-1]["backend_interpreters"], "runs": runs}
 
 
+def ac5_added_cost(backend: Path, rounds: int) -> dict:
+    """What observing AC5 adds under the real profile: plan §5's literal pytest command against the one the suite
+    runs (the observer plugin and coverage.py of the coordinator's modules), interleaved, wall and CPU seconds."""
+    library = CoordinatorTests()
+    base = backend_environment("postgresql://unused@127.0.0.1/unused", REFERENCE_PROFILE="real")  # needs no database
+    literal = [sys.executable, "-m", "pytest", "tests/test_run_introspection_coordinators.py", "-q", "-p", "no:cacheprovider"]
+    runs: dict[str, list[dict]] = {"literal": [], "observed": []}
+    for _ in range(rounds):
+        observed = [sys.executable, *library.coordinator_tests_arguments(str(backend), "tests/test_run_introspection_coordinators.py")]
+        for name, command, env in (("literal", literal, base),
+                                   ("observed", observed, {**base, "PYTHONPATH": f".:{library.observer_plugin_folder()}"})):
+            cpu, started = children_cpu(), time.perf_counter()
+            subprocess.run(command, cwd=backend, env=env, capture_output=True, check=True, timeout=RUN_TIMEOUT)
+            runs[name].append({"wall": time.perf_counter() - started, "cpu": children_cpu() - cpu})
+        shutil.rmtree(Path(observed[observed.index("--runproof-observations") + 1]).parent, ignore_errors=True)
+    median = {name: {key: round(statistics.median(r[key] for r in rs), 3) for key in ("wall", "cpu")}
+              for name, rs in runs.items()}
+    added = {key: round(median["observed"][key] - median["literal"][key], 3) for key in ("wall", "cpu")}
+    return {"medians": median, "added": added}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--output", type=Path, default=ROOT / "results" / "bench.json")
+    parser.add_argument("--ac5-only", action="store_true", help="measure only what observing AC5 adds")
     args = parser.parse_args()
     backend = ROOT / "reference" / "backend"
+    ac5 = ac5_added_cost(backend, args.rounds)
+    ac5_line = (f"AC5 observed (real profile): plan §5 literal {ac5['medians']['literal']['wall']:.2f} s wall / "
+                f"{ac5['medians']['literal']['cpu']:.2f} s CPU, with observer and coverage "
+                f"{ac5['medians']['observed']['wall']:.2f} s / {ac5['medians']['observed']['cpu']:.2f} s: "
+                f"+{ac5['added']['wall']:.2f} s wall, +{ac5['added']['cpu']:.2f} s CPU")
+    print(ac5_line)
+    if args.ac5_only:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps({"rounds": args.rounds, "ac5_added_cost": ac5}, indent=2) + "\n")
+        return 0
     with ThrowawayPostgres(log_statements=True) as postgres, HttpCallAnswer() as http_call_answer, \
             tempfile.TemporaryDirectory(prefix="runproof-bench-") as scratch:
         folder = Path(scratch)
@@ -139,9 +173,10 @@ def main() -> int:
     args.output.write_text(json.dumps({
         "rounds": args.rounds, "machine": machine, "cores": CORES, "profiles": stats,
         "ratios": {f"{p}/{n}": round(r, 3) for (p, n), r in ratios.items()},
-        "full_suite_of_its_floor": round(of_floor, 3)}, indent=2) + "\n")
+        "full_suite_of_its_floor": round(of_floor, 3), "ac5_added_cost": ac5}, indent=2) + "\n")
     print(f"time-to-evidence: plan-only {ratios[('real', 'plan-only suite')]:.2f}x, full {ratios[('real', 'full suite')]:.2f}x "
           f"of the bare plan (real profile); suite at {of_floor:.2f}x of its floor")
+    print(ac5_line)
     return 0
 
 

@@ -25,7 +25,8 @@ TEMPLATE = [
 ]
 # The plan's §2 "Record": Run ID, Tenant ID, Status, Error (if any).
 RECORD = [("run_id", "Run ID"), ("tenant_id", "Tenant ID"), ("run_status", "Status"), ("run_error", "Error (if any)")]
-TEMPLATE_KEYS = [key for key, _ in TEMPLATE] + ["origin_system_id", "run_error", "pytest_summary", "pytest_counts"]
+TEMPLATE_KEYS = [key for key, _ in TEMPLATE] + ["origin_system_id", "run_error", "pytest_summary", "pytest_counts",
+                                                "pytest_tests", "coordinator_coverage"]
 
 # The values that prove each criterion.
 PROOF = {
@@ -33,7 +34,7 @@ PROOF = {
     "AC2": ("plan_json_stored", "plan_before_execution"),
     "AC3": ("trace_rows", "trace_step_count"),
     "AC4": ("integrity_model", "verification_status", "chain_length", "root_hash"),
-    "AC5": ("pytest_summary",),
+    "AC5": ("pytest_summary", "coordinator_coverage"),
 }
 
 
@@ -63,9 +64,13 @@ def code(value) -> str:
 
 
 def plain(value):
-    """A recorded value in one word or line: `plan_before_execution` by how it was established, a dict as k=v."""
+    """A recorded value in one word or line: `plan_before_execution` by how it was established, the coordinator's
+    coverage by its figure, a dict as k=v."""
     if isinstance(value, dict):
-        return value["how"] if "how" in value else ", ".join(f"{k}={v}" for k, v in value.items())
+        for key in ("how", "figure"):
+            if key in value:
+                return value[key]
+        return ", ".join(f"{k}={v}" for k, v in value.items())
     return value
 
 
@@ -94,6 +99,24 @@ def verdict_line(ac: str, doc: dict) -> str:
     return f"{ac}: {result}"
 
 
+def coordinator_tests_section(doc: dict) -> list[str]:
+    """Plan §5 as observed inside pytest: each item with its outcome, and the coordinator's coverage."""
+    tests, cover = doc.get("pytest_tests"), doc.get("coordinator_coverage")
+    if not tests and not cover:
+        return []
+    lines = ["", "## Coordinator tests, observed", ""]
+    for test in tests or []:
+        raised = f" (its call raised {test['call_raised']})" if test.get("call_raised") else ""
+        lines.append(f"- {code(test['test'])}: {cell(test['outcome'])}{raised}")
+    if cover and "modules" in cover:
+        lines += ["", f"Coverage ({cell(cover.get('measured_by'))}), statements that ran under the tests:", ""]
+        lines += [f"- {code(name)}: {cell(m['lines'])}" for name, m in cover["modules"].items()]
+        lines += [f"- {code(name)}: {cell(f['lines'])}" for name, f in cover["functions"].items()]
+    elif cover:
+        lines += ["", f"Coverage: {cell(cover.get('error'))}"]
+    return lines
+
+
 def render_markdown(doc: dict) -> str:
     lines = ["# Run Proof Test Plan v4 — evidence", "", f"**Result:** {cell(doc['result_line'])}  ",
              f"**Started:** {code(doc.get('started_at', ''))}  ", f"**Generated:** {code(doc.get('generated_at', ''))}  "]
@@ -116,6 +139,7 @@ def render_markdown(doc: dict) -> str:
         lines.append(f"| {ac} | {cell(text)} | {result} | {cell(detail)} |")
     lines += ["", "## Plan deviations", ""]
     lines += [f"- {cell(d)}" for d in doc.get("deviations", [])] or ["- none"]
+    lines += coordinator_tests_section(doc)
     if doc.get("plan_before_execution"):
         order = doc["plan_before_execution"]
         lines += ["", "## Plan stored before execution", "", f"**How:** {code(order.get('how'))}  ",

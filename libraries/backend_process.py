@@ -14,6 +14,7 @@ the plain values), and the `secret_masking` listener shortens that line's `env:`
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import time
@@ -79,26 +80,32 @@ class BackendProcess:
         self._python, self._cwd, self._env = python, backend_dir, env
 
     @keyword
-    def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE") -> str:
+    def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE",
+                              pythonpath: str = "") -> str:
         """Start `python ARGUMENTS` in the background; `stdin=PIPE` lets `Wait For Backend Process` give it input.
 
-        Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI").
+        Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI");
+        `pythonpath` — a folder of the suite's own appended to this process's PYTHONPATH (after the plan's `.`).
         Returns `name`.
 
         Example: `Start Backend Process    list-skills    -m    ${CUS_CLI_MODULE}    list-skills    what=cus_cli list-skills`
         """
         command = [self._python, *arguments]
-        logger.info(self.as_the_plan_writes_it(command))
-        hidden = {variable: Secret(value) for variable, value in self._env.variables.items()}  # see the module's doc
+        env = BackendEnvironment(self._env.variables)
+        if pythonpath:
+            env.variables["PYTHONPATH"] = os.pathsep.join(filter(None, (env.get("PYTHONPATH"), pythonpath)))
+        logger.info(self.as_the_plan_writes_it(command, env))
+        hidden = {variable: Secret(value) for variable, value in env.variables.items()}  # see the module's doc
         popen = self._process.start_process(*command, cwd=self._cwd, env=hidden, alias=name, stdin=stdin)
         Reaper.shared().watch_process(popen.pid)
         self._what[name] = what
         self._timeline[name] = {"name": name, "started": round(time.monotonic() - self._epoch, 3)}
         return name
 
-    def as_the_plan_writes_it(self, command: list[str]) -> str:
+    def as_the_plan_writes_it(self, command: list[str], env: BackendEnvironment | None = None) -> str:
         """`$ cd backend` and `$ PYTHONPATH=. USE_POSTGRES_TRACES=true DATABASE_URL='postgresql://u:***@h:p/db' …`."""
-        return mask(f"$ cd {shlex.quote(self._cwd)}\n$ {self._env.assignments()} {shlex.join(command)}")
+        env = self._env if env is None else env
+        return mask(f"$ cd {shlex.quote(self._cwd)}\n$ {env.assignments()} {shlex.join(command)}")
 
     @keyword
     def wait_for_backend_process(self, name: str, timeout: timedelta, input: str | None = None,

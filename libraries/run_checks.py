@@ -313,21 +313,6 @@ class RunChecks:
         return f"trace of run {run_id}, status {trace.get('status')}, steps {expected}"
 
     @keyword
-    def coordinator_tests_should_have_passed(self, counts: dict, exit_code: int) -> str:
-        """At least one passed, and no failed, errored or skipped test: a skipped coordinator test is not a passed one.
-
-        Example: `Coordinator Tests Should Have Passed    ${counts}    ${result.rc}`
-        """
-        summary = counts["line"]
-        if exit_code != 0 or counts["failed"] or counts["errors"]:
-            fail(f"the coordinator tests failed (exit {exit_code}): {summary}")
-        if counts["skipped"] or counts["deselected"]:
-            fail(f"the coordinator tests did not all run: {summary} — a skipped test is not a passed one")
-        if counts["passed"] < 1:
-            fail(f"no coordinator test ran: {summary}")
-        return summary
-
-    @keyword
     def neighbour_should_be_intact(self, neighbour: dict, now: dict, proof_run_id: str) -> str:
         """A neighbour run made around the proof run (found by its own goal): it exists, it is not the proof run,
         its runs and traces are filed under its own tenant, and — for the earlier one — its runs, traces and steps
