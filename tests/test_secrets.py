@@ -138,10 +138,11 @@ def test_a_passing_run_at_trace_leaks_nothing(tmp_path, base, database_url, give
 
 
 def test_a_url_the_backends_driver_refuses_leaks_nothing(tmp_path, base, database_url):  # noqa: F811
-    """An unencoded `%` and `@` in the password, given in a variable file: the suite reads the URL as a URL parser
-    does, libpq (the backend's driver) ends the user info at the first `@` and refuses `%zz`, echoing the rest."""
+    """An unencoded `@` and `%` in the password, given in a variable file: the suite reads the URL as a URL parser
+    does (the password ends at the last `@`), libpq (the backend's driver) ends the user info at the first `@` and
+    refuses the `%zz` of what it takes for the host, echoing the password's tail: `"<tail>@127.0.0.1"`."""
     planted = environment_canaries()
-    password = f"{canary(8)}%zz{canary(8)}@{canary(8)}"
+    password = f"{canary(8)}@{canary(8)}%zz{canary(8)}"  # libpq: password up to the @, then a host with %zz in it
     url = url_for(database_url, canary_role(database_url, password), password)
     variable_file = tmp_path / "canary_variables.py"
     variable_file.write_text(f"DATABASE_URL = {url!r}\n")
