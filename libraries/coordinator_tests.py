@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -84,15 +85,16 @@ class CoordinatorTests:
         return str(PROBE_DIR)
 
     @keyword
-    def plan_command_and_additions(self) -> dict:
-        """The plan's §5 command, the one that ran (the last `Coordinator Tests Arguments`), and the deviation's text.
+    def plan_command_and_additions(self, python: str = "python") -> dict:
+        """The plan's §5 command, the one that ran (`python` with the last `Coordinator Tests Arguments`), and the
+        deviation's text.
 
         Returns `plan`, `ran` and `deviation`.
 
-        Example: `${command}=    Plan Command And Additions`
+        Example: `${command}=    Plan Command And Additions    ${PYTHON}`
         """
         cover = [Path(arg).name for arg, flag in zip(self._arguments[1:], self._arguments) if flag == "--runproof-cover"]
-        ran = f"PYTHONPATH=.:{PROBE_DIR} python {shlex.join(self._arguments)}"
+        ran = f"PYTHONPATH=.:{PROBE_DIR} {shlex.join([python, *self._arguments])}"
         deviation = (f"Plan §5 runs `{PLAN_COMMAND}`; the suite ran it with its own pytest plugin added "
                      f"(`-p {PLUGIN}`, from probe/ appended to PYTHONPATH) and coverage.py of {', '.join(cover)}, so "
                      f"that every test's outcome is observed inside pytest and the coordinator is shown to have run "
@@ -126,14 +128,15 @@ class CoordinatorTests:
         Example: `${observed}=    Observe The Coordinator Tests    ${result}    ${BACKEND_DIR}    ${COORDINATOR_TESTS}    ${line}`
         """
         path = Path(self._observations)
-        if not self._observations or not path.is_file():
+        exists = bool(self._observations) and path.is_file()
+        observed = json.loads(path.read_text()) if exists else {}
+        if self._observations:
+            shutil.rmtree(path.parent, ignore_errors=True)
+        if not exists:
             lines = [line for line in (result.stderr + "\n" + result.stdout).splitlines() if line.strip()]
             return {"tests": [], "coverage": None, "summary": claim, "problem": one_line(
                 f"the coordinator tests could not be observed: pytest exited {result.rc} before the suite's observer "
                 f"wrote anything: {lines[-1] if lines else 'no output'}")}
-        observed = json.loads(path.read_text())
-        path.unlink()
-        path.parent.rmdir()
         logger.info(mask(f"what the observer saw inside pytest:\n{json.dumps(observed, indent=1)}"))
         source_file = Path(backend_dir) / test_file
         defined = defined_tests(source_file.read_text(), observed.get("naming"), str(source_file))
