@@ -21,13 +21,14 @@ from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 
 from masking import looks_secret, mask, register, register_environment
+from project import DOC_FORMAT, VERSION
 
 # Process logs `Process configuration:` with an `env:` line at DEBUG; its values are Secrets already
 # (backend_process.py), and its names are the CI job's business, not the log's.
 PROCESS_ENV_LINE = re.compile(r"^(env:\s*)\{.*\}$", re.M | re.S)
 
 
-@library(scope="GLOBAL", listener="SELF", version="1.0", doc_format="TEXT")
+@library(scope="GLOBAL", listener="SELF", version=VERSION, doc_format=DOC_FORMAT)
 class SecretMasking:
     """Registers the run's secrets when the first suite imports it, and masks every message Robot writes.
 
