@@ -165,3 +165,29 @@ def prerequisites(suite: TestSuite, selected: set[str], facts: dict[str, str]) -
                     needed[each] = why
                 queue.append(each)
     return needed
+
+
+def stale_dependents(suite: TestSuite, running: set[str], facts: dict[str, str]) -> dict[str, str]:
+    """The tests outside `running` that read a fact whose producer is in `running`, transitively, each with why.
+
+    For a rerun: a producer that runs again establishes its fact anew (the CLI run makes a new run), so every test
+    that proved something about the old one must run again too, or a merge would mix proofs about two runs."""
+    suites = list(_all_suites(suite))
+    tests = {test.name: (each, test) for each in suites for test in each.tests}
+    keywords = {id(each): _user_keywords(each) for each in suites if each.tests}
+    reads = {name: {target for kind, target in needs_of(test_items(test), keywords.get(id(owner), {})) if kind == "fact"}
+             for name, (owner, test) in tests.items()}
+    stale: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name in tests:
+            if name in running or name in stale:
+                continue
+            for fact in sorted(reads[name]):
+                producer = facts.get(fact)
+                if producer in running or producer in stale:
+                    stale[name] = f"it reads the fact '{fact}', which '{producer}' establishes anew in this rerun"
+                    changed = True
+                    break
+    return stale

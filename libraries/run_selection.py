@@ -27,7 +27,7 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from masking import one_line
 from run_facts import FACTS, NOT_REACHED
-from suite_model import fresh_suite, prerequisites
+from suite_model import fresh_suite, prerequisites, stale_dependents
 
 PREREQUISITE_TAG = "prerequisite"
 ADDED_PREFIX = "Added to this run as a prerequisite: "
@@ -76,15 +76,32 @@ def _under_pabot() -> bool:
     return any(builtin.get_variable_value(name) is not None for name in PABOT_VARIABLES)
 
 
-def add_prerequisites(data, source: str) -> dict[str, str]:
+def add_prerequisites(data, source: str, rerun: bool | None = None) -> dict[str, str]:
     """Add to the running suite `data` every test its selected tests need, in the suite's own order; returns each
-    added test's name and why it was added."""
+    added test's name and why it was added. In a rerun (`--rerunfailed`, `--rerunfailedsuites`), the tests that read
+    a fact established anew are added too, so that a merge with the first run never mixes proofs about two runs."""
     whole = fresh_suite(source)
     selected = {test.name for test in data.all_tests}
     needed = prerequisites(whole, selected, FACTS)
+    if rerun if rerun is not None else _is_rerun():
+        while stale := stale_dependents(whole, selected | set(needed), FACTS):
+            needed.update(stale)
+            needed.update(prerequisites(whole, selected | set(needed), FACTS))
     if needed:
         _merge(data, whole, needed)
     return needed
+
+
+def _is_rerun() -> bool:
+    """Whether this robot process was started with --rerunfailed or --rerunfailedsuites (a listener is not told its
+    options, so they are parsed again, from the command line and ROBOT_OPTIONS, by Robot's own parser)."""
+    from robot.run import RobotFramework
+
+    try:
+        options, _ = RobotFramework().parse_arguments(sys.argv[1:])
+    except BaseException:  # not started by robot's command line (e.g. robot.run()): no options to read
+        return False
+    return bool(options.get("rerunfailed") or options.get("rerunfailedsuites"))
 
 
 def _merge(running, written, needed: dict[str, str]) -> None:
