@@ -15,7 +15,7 @@ _outdir: list[Path] = []
 
 
 def output_file(path: str | None) -> None:
-    if path:  # None with `--output NONE` (a dry run): no evidence to point at
+    if path:  # None with `--output NONE`
         _outdir[:] = [Path(path).parent]
 
 
