@@ -145,7 +145,7 @@ def prerequisites(suite: TestSuite, selected: set[str], facts: dict[str, str]) -
     suite_tests = {each.name: [test.name for test in each.all_tests] for each in suites}
     keywords = {id(each): _user_keywords(each) for each in suites if each.tests}
     needed: dict[str, str] = {}
-    queue = [name for name in selected if name in tests]
+    queue = [name for name in tests if name in selected]  # in the suite's order: the first reader gives the reason
     done: set[str] = set()
     while queue:
         name = queue.pop(0)

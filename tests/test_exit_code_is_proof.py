@@ -207,3 +207,26 @@ def test_prerequisites_are_found_through_the_keywords_of_resource_files(tmp_path
                       "Precondition": "'Maker' depends on it (Depends On Test)"}
     assert stale_dependents(suite, {"Maker", "Precondition"}, {"run": "Maker"}) == {
         "Reader": "it reads the fact 'run', which 'Maker' establishes anew in this rerun"}
+
+
+def test_a_rerun_that_makes_a_new_run_reruns_what_the_first_run_proved_of_the_old_one(tmp_path, database_url):
+    """The coordinator fails once: the rerun reruns it with the CLI run it needs — a new run — and so every test that
+    read the old run, although those passed; the merged verdict is about one run."""
+    edit = {"file": "backend/app/hoc/cus/hoc_spine/orchestrator/coordinators/run_proof_coordinator.py",
+            "old": "        store = logs_bridge.get_logs_bridge().traces_store_capability()\n",
+            "new": "        import os\n        if os.path.exists(os.environ.get(\"RUNPROOF_FAIL_WHILE\", \"/nonexistent\")):\n"
+                   "            raise RuntimeError(\"the coordinator fails while marked\")\n"
+                   "        store = logs_bridge.get_logs_bridge().traces_store_capability()\n"}
+    sut = prepare(Mutant(name="coordinator-fails-while-marked", defect="d", edits=[edit]), tmp_path / "sut")[0]
+    (rc1, ev1), (rc2, ev2), (rc3, merged) = rerun_and_merge(tmp_path, database_url, tmp_path / "marker", sut,
+                                                            keep_failing=False)
+    assert rc1 > 0 and ev1["result"] == "FAIL" and ev1["first_failure"].startswith("Coordinator Snippet Runs")
+    assert ev1["acceptance"]["AC1"] == "PASS"
+    added = {each["name"]: each["reason"] for each in ev2["prerequisites_added"]}
+    assert added[CLI_RUN] == "'Coordinator Snippet Runs Against The Run' reads the fact 'run', which it establishes"
+    assert added["Run Has Plan"] == f"it reads the fact 'run', which '{CLI_RUN}' establishes anew in this rerun"
+    assert rc2 == 0 and ev2["result"] == "PARTIAL"
+    assert rc3 == 0 and merged.metadata["Result"].startswith("PASS"), merged.metadata["Result"]
+    tests = {t.name: t for t in merged.all_tests}
+    assert "re-executed" in tests["Run Has Plan"].message and "re-executed" in tests[CLI_RUN].message
+    assert merged.metadata["Run ID"] == ev2["run_id"] != ev1["run_id"]
