@@ -14,4 +14,5 @@ OTHER_TAGS = {
     "precondition": "Plan §0: what must hold before the plan's first step.",
     "static": "Plan §1: facts read from the backend's source, before anything runs.",
     "beyond-plan": "Checks beyond the plan: the run's integrity recomputed from Postgres, neighbours, provenance.",
+    "prerequisite": "Not selected, added to the run because a selected test needs it (run_selection).",
 }

@@ -126,10 +126,15 @@ def render_markdown(doc: dict) -> str:
         lines.append(f"**Stopped:** {cell(doc.get('stop_reason'))}  ")
     if not doc.get("plan_complete", True):
         lines.append("**Selection:** only part of the plan was selected — criteria without selected tests are NOT RUN  ")
+    if doc.get("prerequisites_added"):
+        lines.append(f"**Prerequisites added:** {len(doc['prerequisites_added'])} tests the selection needs "
+                     "(they ran and count; criteria are judged on the selected tests)  ")
     for name, value in doc.get("target", {}).items():
         lines.append(f"**{name}:** {code(value)}  ")
     lines += ["", "## 2. Customer CLI Run — Record", ""]
     lines += [f"**{label}:** {shown(doc, key)}  " for key, label in RECORD]
+    if doc.get("proof_run"):
+        lines.append(f"**Proof run:** {cell(doc['proof_run'])}  ")
     lines += ["", "## 7. Output Template", ""]
     lines += [f"**{label}:** {shown(doc, key)}  " for key, label in TEMPLATE]
     lines += ["", "## 6. Acceptance Criteria", "", "| # | Criterion | Result | Proved by |", "|---|---|---|---|"]
@@ -169,6 +174,9 @@ def render_markdown(doc: dict) -> str:
         for name, r in rules.items():
             detail = r["message"] or ("" if r["observed"] is None else code(r["observed"]))
             lines.append(f"| {cell(name)} | {cell(r['rule'])} | {r['status']} | {cell(detail)} |")
+    if doc.get("prerequisites_added"):
+        lines += ["", "## Added to the selection as prerequisites", ""]
+        lines += [f"- {cell(each['name'])}: {cell(each['reason'])}" for each in doc["prerequisites_added"]]
     if doc.get("not_reached"):
         lines += ["", "## Not reached, and why", ""]
         for cause, names in doc["not_reached"].items():

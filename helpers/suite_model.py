@@ -7,6 +7,7 @@ that exists, and a run that selects only part of the plan is recognised as parti
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 
 from robot.api import TestSuiteBuilder
@@ -71,3 +72,124 @@ def message_line(message: str) -> str:
     while len(lines) > 1 and lines[0] in SETUP_PREFIXES:
         lines = lines[1:]
     return lines[0] if lines else ""
+
+
+# --- prerequisites: what a selected test needs from the rest of the suite ------------------------------------------
+FACT_READ = "runfact"
+
+
+def fresh_suite(source: str) -> TestSuite:
+    """A new suite tree at `source` (not the cached one): its suites and tests may be moved into a running suite."""
+    return TestSuiteBuilder(included_extensions=("robot",)).build(source)
+
+
+def _user_keywords(suite: TestSuite) -> dict[str, object]:
+    """Every user keyword `suite`'s file can call: its own and those of the resource files it imports, transitively
+    (robot's ResourceFileBuilder parses them as Robot itself does)."""
+    from robot.running.builder import ResourceFileBuilder
+
+    found: dict[str, object] = {}
+    seen: set[str] = set()
+
+    def add(resource) -> None:
+        for user_keyword in resource.keywords:
+            found.setdefault(normalized(user_keyword.name), user_keyword)
+        base = os.path.dirname(str(resource.source or ""))
+        for item in resource.imports:
+            if item.type != "RESOURCE":
+                continue
+            path = item.name if os.path.isabs(item.name) else os.path.normpath(os.path.join(base, item.name))
+            if path in seen or not os.path.isfile(path):
+                continue
+            seen.add(path)
+            add(_resource(path))
+
+    def _resource(path: str):
+        return ResourceFileBuilder().build(path)
+
+    add(suite.resource)
+    return found
+
+
+def needs_of(items, keywords: dict[str, object]) -> Iterator[tuple[str, str]]:
+    """(kind, name) for every `Run Fact`, `Depends On Test` and `Depends On Suite` reached from `items`, following
+    calls into user keywords (each keyword once). kind is `fact`, `test` or `suite`."""
+    visited: set[str] = set()
+
+    def walk(body) -> Iterator[tuple[str, str]]:
+        for call in _keywords(body):
+            name = normalized(call.name or "")
+            args = [arg for arg in call.args if isinstance(arg, str)]
+            if name == FACT_READ and args and "${" not in args[0]:
+                yield "fact", args[0]
+            elif name in DEPENDENCY_KEYWORDS:
+                yield from ((DEPENDENCY_KEYWORDS[name], arg) for arg in args if "${" not in arg)
+            elif name in keywords and name not in visited:
+                visited.add(name)
+                user_keyword = keywords[name]
+                yield from walk([*([user_keyword.setup] if user_keyword.setup else []), *user_keyword.body,
+                                 *([user_keyword.teardown] if user_keyword.teardown else [])])
+
+    yield from walk(items)
+
+
+def test_items(test) -> list:
+    return [*([test.setup] if test.setup else []), *test.body, *([test.teardown] if test.teardown else [])]
+
+
+def prerequisites(suite: TestSuite, selected: set[str], facts: dict[str, str]) -> dict[str, str]:
+    """The tests outside `selected` that the selected tests need, transitively, each with why (one line):
+    the producer of a fact a selected test reads (`Run Fact`), or a test or suite it depends on (`Depends On …`)."""
+    suites = list(_all_suites(suite))
+    tests = {test.name: (each, test) for each in suites for test in each.tests}
+    suite_tests = {each.name: [test.name for test in each.all_tests] for each in suites}
+    keywords = {id(each): _user_keywords(each) for each in suites if each.tests}
+    needed: dict[str, str] = {}
+    queue = [name for name in tests if name in selected]  # in the suite's order: the first reader gives the reason
+    done: set[str] = set()
+    while queue:
+        name = queue.pop(0)
+        if name in done:
+            continue
+        done.add(name)
+        owner, test = tests[name]
+        for kind, target in needs_of(test_items(test), keywords.get(id(owner), {})):
+            if kind == "fact":
+                wanted, why = [facts[target]] if target in facts else [], f"'{name}' reads the fact '{target}', which it establishes"
+            elif kind == "test":
+                wanted, why = [target], f"'{name}' depends on it (Depends On Test)"
+            else:
+                wanted, why = suite_tests.get(target, []), f"'{name}' depends on its suite '{target}' (Depends On Suite)"
+            for each in wanted:
+                if each not in tests:  # a fact of the suite setup: it always runs
+                    continue
+                if each not in selected and each not in needed:
+                    needed[each] = why
+                queue.append(each)
+    return needed
+
+
+def stale_dependents(suite: TestSuite, running: set[str], facts: dict[str, str]) -> dict[str, str]:
+    """The tests outside `running` that read a fact whose producer is in `running`, transitively, each with why.
+
+    For a rerun: a producer that runs again establishes its fact anew (the CLI run makes a new run), so every test
+    that proved something about the old one must run again too, or a merge would mix proofs about two runs."""
+    suites = list(_all_suites(suite))
+    tests = {test.name: (each, test) for each in suites for test in each.tests}
+    keywords = {id(each): _user_keywords(each) for each in suites if each.tests}
+    reads = {name: {target for kind, target in needs_of(test_items(test), keywords.get(id(owner), {})) if kind == "fact"}
+             for name, (owner, test) in tests.items()}
+    stale: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name in tests:
+            if name in running or name in stale:
+                continue
+            for fact in sorted(reads[name]):
+                producer = facts.get(fact)
+                if producer in running or producer in stale:
+                    stale[name] = f"it reads the fact '{fact}', which '{producer}' establishes anew in this rerun"
+                    changed = True
+                    break
+    return stale

@@ -26,6 +26,8 @@ from criteria import CRITERIA
 from evidence_report import TEMPLATE_KEYS, every_rule, render_markdown, verdict_line
 from masking import mask, one_line
 from project import DOC_FORMAT, VERSION
+from run_facts import NOT_REACHED
+from run_selection import added_reason
 from suite_model import full_suite, message_line
 
 STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
@@ -51,6 +53,7 @@ class Evidence:
         self.selected: dict[str, list[str]] = {}
         self.plan_complete = True
         self.all_selected: list[str] = []
+        self.prerequisites: dict[str, str] = {}
         self.signals: list[str] = []
         self.started_at = _now()
         self.outdir: Path | None = None
@@ -115,9 +118,12 @@ class Evidence:
         selected = list(data.all_tests)
         self.all_selected = [t.name for t in selected]
         whole = list(full_suite(str(data.source)).all_tests) if data.source else selected
+        # Tests added as prerequisites (run_selection) run and count, but a criterion is judged on what was selected.
+        self.prerequisites = {t.name: reason for t in selected if (reason := added_reason(t)) is not None}
+        chosen = [t for t in selected if t.name not in self.prerequisites]
         for ac in CRITERIA:
-            self.selected[ac] = [t.name for t in selected if t.tags.match(ac)]
-        chosen = set(self.all_selected)
+            self.selected[ac] = [t.name for t in chosen if t.tags.match(ac)]
+        chosen = {t.name for t in chosen}
         self.plan_complete = all(t.name in chosen for t in whole if not t.tags.match("beyond-plan"))
         for name in STALE_OUTPUTS:
             (self.outdir / name).unlink(missing_ok=True)
@@ -145,7 +151,7 @@ class Evidence:
 
     def end_test(self, data, result) -> None:
         message = message_line(result.message)
-        self.outcomes[result.name] = (result.status, message)
+        self.outcomes[result.name] = (_status(result.status, message), message)
         self.order.append(result.name)
         if result.tags.match("beyond-plan"):
             # A beyond-plan test's message is the values it compared, passing or failing.
@@ -159,12 +165,7 @@ class Evidence:
         if setup_error and not self.outcomes:
             self.values.setdefault("setup_error", setup_error)
         document = self.document(setup_error=setup_error)
-        result.metadata["Result"] = mask(document["result_line"])
-        first = f" First failure: {document['first_failure']}" if document["first_failure"] else ""
-        result.doc = mask(f"*Result: {document['result_line']}*{first}\n\n{result.doc}")
-        result.metadata["First failure"] = mask(document["first_failure"] or "none")
-        for ac in CRITERIA:
-            result.metadata[ac] = mask(verdict_line(ac, document))
+        show_verdict(result, document)
         self._write(document)
         self.final = True
 
@@ -227,7 +228,8 @@ class Evidence:
         result_line = {"PASS": f"PASS — {counts['PASS']} tests passed",
                        "FAIL": f"FAIL — {counts['FAIL']} failed, {counts['SKIP'] + len(unheard)} not reached, "
                                f"{counts['PASS']} passed",
-                       "PARTIAL": "PARTIAL — only part of the plan was selected; no verdict on the rest",
+                       "PARTIAL": "PARTIAL — only part of the plan was selected; no verdict on the rest"
+                                  + (f" ({len(self.prerequisites)} prerequisites added)" if self.prerequisites else ""),
                        "INCOMPLETE": f"INCOMPLETE — {incomplete or self._interruption()}"}[result]
         values = {key: self.values.get(key) for key in TEMPLATE_KEYS}
         values.update({k: v for k, v in self.values.items() if k not in values})
@@ -241,6 +243,7 @@ class Evidence:
             "stop_reason": (incomplete or self._interruption()) if result == "INCOMPLETE" else first_failure,
             "interrupted_by": self.signals or None,
             "plan_complete": self.plan_complete,
+            "prerequisites_added": [{"name": n, "reason": r} for n, r in self.prerequisites.items()],
             "acceptance": acceptance,
             "criteria_tests": {ac: [{"name": n, "status": _word(self.outcomes.get(n, ("NOT RUN", ""))[0])}
                                     for n in self.selected.get(ac, [])] for ac in CRITERIA},
@@ -291,3 +294,37 @@ class Evidence:
 def _word(status: str) -> str:
     """Robot's statuses in the evidence's vocabulary: PASS, FAIL, NOT REACHED (a skip is always 'not reached')."""
     return {"PASS": "PASS", "FAIL": "FAIL"}.get(status, "NOT REACHED")
+
+
+def _status(status: str, message: str) -> str:
+    """A test that was not reached is SKIP for the judgement, also where run_selection has made it FAIL for Robot's
+    exit code (its message says so)."""
+    return "SKIP" if status in ("SKIP", "FAIL") and message.startswith(NOT_REACHED) else status
+
+
+def show_verdict(suite, document: dict) -> None:
+    """The verdict as the top suite's documentation and metadata (Result, First failure, one line per criterion)."""
+    suite.metadata["Result"] = mask(document["result_line"])
+    doc = suite.doc.split("\n\n", 1)[1] if suite.doc.startswith("*Result: ") and "\n\n" in suite.doc else suite.doc
+    first = f" First failure: {document['first_failure']}" if document["first_failure"] else ""
+    suite.doc = mask(f"*Result: {document['result_line']}*{first}\n\n{doc}")
+    suite.metadata["First failure"] = mask(document["first_failure"] or "none")
+    for ac in CRITERIA:
+        suite.metadata[ac] = mask(verdict_line(ac, document))
+
+
+def judge_result(suite, outcomes: dict[str, tuple[str, str]] | None = None) -> dict:
+    """The evidence's judgement of a finished result tree (e.g. merged by rebot): every test in it counts as selected
+    — a merge of a complete run and its rerun is a complete run. `outcomes` may give each test's status and one-line
+    message (rebot rewrites merged messages); by default they are read from the tests."""
+    judge = Evidence()
+    tests = list(suite.all_tests)
+    for test in tests:
+        status, message = (outcomes or {}).get(test.name) or (test.status, message_line(test.message))
+        judge.outcomes[test.name] = (_status(status, message), message)
+        judge.order.append(test.name)
+    judge.all_selected = [t.name for t in tests]
+    judge.selected = {ac: [t.name for t in tests if t.tags.match(ac)] for ac in CRITERIA}
+    whole = list(full_suite(str(suite.source)).all_tests) if suite.source else tests
+    judge.plan_complete = all(t.name in set(judge.all_selected) for t in whole if not t.tags.match("beyond-plan"))
+    return judge.document()

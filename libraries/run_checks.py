@@ -60,15 +60,28 @@ class RunChecks:
         return f"run {claimed} is new, created {created} between {before['clock']} and {after}"
 
     @keyword
-    def no_other_run_of_the_tenant_should_be_new(self, row: dict, new_ids: list[str], tenant: str) -> str:
+    def no_other_run_of_the_tenant_should_be_new(self, row: dict, new_runs: list[dict], tenant: str) -> str:
         """While the CLI ran, the tenant gained no run other than this one (no second run, no stray draft).
 
-        Example: `No Other Run Of The Tenant Should Be New    ${row}    ${new}    ${TENANT_ID}`
+        Given this invocation's runs row (its goal and agent already proven to be the ones passed), the rows of the
+        tenant's runs created since the snapshot, the tenant. A new run with another goal or agent was made by
+        another client using the same tenant, and the failure says so; one with this invocation's goal and agent
+        was made by this CLI.
+        Returns the evidence line.
+
+        Example: `No Other Run Of The Tenant Should Be New    ${row}    ${others}    ${TENANT_ID}`
         """
-        others = [run_id for run_id in new_ids if run_id != row["id"]]
+        others = [run for run in new_runs if run["id"] != row["id"]]
+        foreign = [run for run in others if (run.get("goal"), run.get("agent_id")) != (row.get("goal"), row.get("agent_id"))]
+        if foreign:
+            run = foreign[0]
+            fail(f"run {run['id']} of tenant {tenant} was created during this invocation by another client, not by this "
+                 f"CLI (goal {run.get('goal')!r}, agent {run.get('agent_id')}; this invocation passed goal "
+                 f"{row.get('goal')!r}, agent {row.get('agent_id')}): give every suite run a tenant of its own — leave "
+                 f"TENANT_ID unset for a new one per run")
         if others:
             fail(f"this invocation created {len(others) + 1} runs of tenant {tenant}: {row['id']} and "
-                 f"{', '.join(others)}")
+                 f"{', '.join(run['id'] for run in others)}")
         return f"no other new run of tenant {tenant}"
 
     @keyword

@@ -277,7 +277,17 @@ class TestRunChecks:
 
     def test_a_second_new_run_of_the_tenant_fails(self):
         with pytest.raises(AssertionError, match="created 2 runs of tenant t: r-1 and r-9"):
-            RunChecks().no_other_run_of_the_tenant_should_be_new(self.row(), ["r-1", "r-9"], "t")
+            RunChecks().no_other_run_of_the_tenant_should_be_new(self.row(), [self.row(), self.row(id="r-9")], "t")
+
+    @pytest.mark.parametrize("other", [{"goal": "another job's goal"}, {"agent_id": "another-agent"}])
+    def test_a_new_run_of_the_tenant_with_another_goal_or_agent_is_another_clients(self, other):
+        says = "run r-9 of tenant t was created during this invocation by another client, not by this CLI"
+        with pytest.raises(AssertionError, match=re.escape(says)):
+            RunChecks().no_other_run_of_the_tenant_should_be_new(self.row(), [self.row(), self.row(id="r-9", **other)], "t")
+
+    def test_no_other_new_run_passes(self):
+        assert RunChecks().no_other_run_of_the_tenant_should_be_new(self.row(), [self.row()], "t") == (
+            "no other new run of tenant t")
 
     def test_the_coordinator_reading_a_neighbours_trace_fails(self):
         proof = {"traces": [{"run_id": "r-0", "trace_id": "r-0", "status": "completed"}], "steps": []}

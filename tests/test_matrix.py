@@ -85,3 +85,21 @@ def test_evidence_that_disagrees_with_the_tests_is_caught():
     assert evidence_disagreements(right, outcomes, criteria) == []
     wrong = {"acceptance": {**right["acceptance"], "AC1": "NOT REACHED"}}
     assert evidence_disagreements(wrong, outcomes, criteria) == ["evidence.json says AC1 NOT REACHED, its tests say PASS"]
+
+
+NOT_REACHED_AS_FAIL = ("FAIL", NOT_REACHED[1])  # what Robot's model says since run_selection counts it as failed
+
+
+def test_a_not_reached_test_counted_as_failed_is_still_judged_not_reached():
+    run = run_of({"A": "x"}, {"A": ("FAIL", "x"), "C": NOT_REACHED_AS_FAIL})
+    assert run.killed and run.failed == {"A"} and run.not_reached == {"C"}
+    assert not run_of({"A": "*", "C": "*"}, {"A": ("FAIL", "x"), "C": NOT_REACHED_AS_FAIL}).killed
+    assert Run(HEALTHY, outcomes={"A": NOT_REACHED_AS_FAIL}).false_alarms == ["A"]
+
+
+def test_evidence_judges_a_not_reached_failure_as_not_reached():
+    from matrix import evidence_disagreements
+
+    criteria = {"AC1": ["C"], "AC2": [], "AC3": [], "AC4": [], "AC5": []}
+    evidence = {"acceptance": {"AC1": "NOT REACHED", "AC2": "NOT RUN", "AC3": "NOT RUN", "AC4": "NOT RUN", "AC5": "NOT RUN"}}
+    assert evidence_disagreements(evidence, {"C": NOT_REACHED_AS_FAIL}, criteria) == []

@@ -108,9 +108,10 @@ def test_report_and_output_xml_tell_the_verdict(tmp_path, database_url):
     assert all(rules[name]["status"] in ("PASS", "NOT CHECKED") for name in rules), "a healthy run breaks no rule"
     for field in ("coordinator.root_hash", "coordinator.trace.trace_id", "coordinator.step.status", "cli.duration"):
         assert rules[field]["status"] == "PASS", field
-    last = run.stdout.strip().splitlines()[-7:]
-    assert last[0].startswith("Run Proof Test Plan v4: PASS") and last[-1] == f"Evidence: {run.outdir / 'evidence.md'}"
+    last = run.stdout.strip().splitlines()[-8:]
+    assert last[0].startswith("Run Proof Test Plan v4: PASS") and last[-2] == f"Evidence: {run.outdir / 'evidence.md'}"
     assert [line.split(":")[0].strip() for line in last[1:6]] == list(CRITERIA)
+    assert last[-1] == f"Green (exit code 0): all {len(run.tests)} tests ran and passed"
 
 
 def test_a_failed_run_says_its_first_failure_at_the_top(tmp_path, database_url):
@@ -134,7 +135,9 @@ def test_a_partial_selection_is_never_a_pass(tmp_path, database_url):
     evidence = run.evidence
     assert evidence["result"] == "PARTIAL" and not evidence["plan_complete"]
     assert evidence["acceptance"]["AC5"] == "NOT RUN"
-    assert evidence["acceptance"]["AC1"] == "NOT REACHED"  # its CLI test depends on §0, which was not selected
+    # its CLI test depends on §0, which was not selected: run_selection added §0 as prerequisites
+    assert evidence["acceptance"]["AC1"] == "PASS" and run.rc == 0
+    assert "Local DB Is Reachable" in {each["name"] for each in evidence["prerequisites_added"]}
 
 
 def test_two_suites_on_one_machine_do_not_see_each_others_sqlite_fallback(tmp_path, postgres):

@@ -107,7 +107,8 @@ def evidence_disagreements(evidence: dict, outcomes: dict, criteria: dict[str, l
     """evidence.json must report each criterion as its tests came out: PASS only if all of them passed."""
     problems = []
     for ac, names in criteria.items():
-        statuses = {outcomes[name][0] for name in names}
+        statuses = {"SKIP" if outcomes[name][1].startswith(NOT_REACHED) and outcomes[name][0] == "FAIL"
+                    else outcomes[name][0] for name in names}
         expected = ("NOT RUN" if not names else "FAIL" if "FAIL" in statuses else "PASS" if statuses == {"PASS"}
                     else "NOT REACHED")
         if evidence.get("acceptance", {}).get(ac) != expected:
@@ -132,7 +133,15 @@ class Run:
 
     @property
     def failed(self) -> set[str]:
-        return {name for name, (status, _) in self.outcomes.items() if status == "FAIL"}
+        """Tests that failed for a reason of their own; a test "not reached" is FAIL in Robot's model (so that the exit
+        code counts it, run_selection) but is judged as not reached."""
+        return {name for name, (status, message) in self.outcomes.items()
+                if status == "FAIL" and not message.startswith(NOT_REACHED)}
+
+    @property
+    def not_reached(self) -> set[str]:
+        return {name for name, (status, message) in self.outcomes.items()
+                if status in ("FAIL", "SKIP") and message.startswith(NOT_REACHED)}
 
     @property
     def missed(self) -> list[str]:
@@ -151,7 +160,9 @@ class Run:
         run: anything not PASS)."""
         undeclared = self.failed - set(self.mutant.kills)
         odd_skips = {name for name, (status, message) in self.outcomes.items()
-                     if status == "SKIP" and (self.mutant is HEALTHY or not message.startswith(NOT_REACHED))}
+                     if status == "SKIP" and not message.startswith(NOT_REACHED)}
+        if self.mutant is HEALTHY:
+            odd_skips |= self.not_reached
         return sorted(undeclared | odd_skips) + self.wrong_reasons + self.evidence_problems
 
     @property
@@ -237,7 +248,7 @@ def report(runs: list[Run], cover: dict[str, list[str]], seconds: float, workers
                   "failed": {n: m for n, (s, m) in sorted(r.outcomes.items()) if s == "FAIL"},
                   "false_alarms": r.false_alarms, "killed": r.killed, "error": r.error,
                   "seconds": round(r.seconds, 1),
-                  "not_reached": sorted(n for n, (s, m) in r.outcomes.items() if s == "SKIP")} for r in runs],
+                  "not_reached": sorted(r.not_reached)} for r in runs],
     }
 
 
