@@ -26,9 +26,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from hash_chain import coerce_status, root_hash
 
-# Times written by the backend's Python (runs.started_at, aos_traces.started_at) and by the database's now() come
-# from two clocks on the same host (contract §1, §4); comparisons across them allow this much skew.
-CLOCK_SKEW = timedelta(seconds=1)
+# Times written by the backend's Python (runs.started_at, aos_traces.started_at) and by the database's now() read the
+# same system clock when both run on one host (contract §1, §4): by default no skew is allowed, so that a time taken
+# at the wrong moment shows even by a few milliseconds. A database on another host may be given its skew (CLOCK_SKEW).
+DEFAULT_SKEW = timedelta(0)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 STEP_STATUSES = {"succeeded", "failed", "skipped", "failure"}  # StepStatus values, and `failure` on abort (§4)
@@ -55,6 +56,7 @@ class RunContext:
     steps: list[dict] = field(default_factory=list)
     proof: dict | None = None
     answered_at: datetime | None = None
+    clock_skew: timedelta = DEFAULT_SKEW
 
     @property
     def plan(self) -> dict:
@@ -98,12 +100,30 @@ def as_time(value: Any) -> datetime:
     return value
 
 
-def within(value: Any, earliest: Any, latest: Any, what: str) -> None:
+def within(run: RunContext, value: Any, earliest: Any, latest: Any, what: str) -> None:
+    """`value` is a time between `earliest` and `latest` (either may be None: unbounded), give or take the skew."""
     moment = as_time(value)
-    low = as_time(earliest) - CLOCK_SKEW if earliest is not None else None
-    high = as_time(latest) + CLOCK_SKEW if latest is not None else None
+    low = as_time(earliest) - run.clock_skew if earliest is not None else None
+    high = as_time(latest) + run.clock_skew if latest is not None else None
     if (low and moment < low) or (high and moment > high):
-        raise Broken(f"expected {what}, observed {moment.isoformat()}")
+        bounds = f"{low.isoformat() if low else '…'} … {high.isoformat() if high else '…'}"
+        raise Broken(f"expected {what} ({bounds}), observed {moment.isoformat()}")
+
+
+def same_time(value: Any, expected: Any, what: str) -> None:
+    """The same instant (an ISO text from the probe against a timestamp from the row)."""
+    if as_time(value) != as_time(expected):
+        raise Broken(f"expected {what} ({as_time(expected).isoformat()}), observed {as_time(value).isoformat()}")
+
+
+def latest(*times: Any) -> Any:
+    """The latest of the times given (None where none is)."""
+    known = [time for time in times if time is not None]
+    return max(known, key=as_time) if known else None
+
+
+def last_step_time(run: RunContext) -> Any:
+    return latest(*(step.get("timestamp") for step in run.steps))
 
 
 def number(value: Any) -> float:
@@ -212,8 +232,11 @@ def _duration(value: Any, run: RunContext, row: dict) -> None:
     if row.get("started_at") is None or row.get("completed_at") is None:
         raise Broken(f"expected started_at and completed_at to bound duration_ms ({shown(value)}), observed "
                      f"started_at {shown(row.get('started_at'))}, completed_at {shown(row.get('completed_at'))}")
-    span = (as_time(row["completed_at"]) - as_time(row["started_at"]) + CLOCK_SKEW).total_seconds() * 1000
-    expect(0 < duration <= span, f"0 < duration_ms <= completed_at - started_at ({span:.0f} ms)", value)
+    span = (as_time(row["completed_at"]) - as_time(row["started_at"]) + run.clock_skew).total_seconds() * 1000
+    steps = sum(number(step.get("duration_ms") or 0) for step in run.steps)
+    expect(steps <= duration <= span and duration > 0,
+           f"milliseconds, at least its steps' duration_ms ({steps:.1f}) and at most completed_at - started_at "
+           f"({span:.0f})", value)
 
 
 class RunRow(BaseModel):
@@ -247,16 +270,17 @@ class RunRow(BaseModel):
     authorization_decision: rule("NULL or GRANTED: anything else is not executed (contract §4 step 2)",
                                  lambda value, run, row: expect(value in (None, "GRANTED"), "NULL or 'GRANTED'", value))
     created_at: proved_by(CLI_TEST, "inside the CLI's run, between two database clock readings (contract §1 create_run)",
-                     lambda value, run, row: within(value, run.clock_before, run.clock_after,
+                     lambda value, run, row: within(run, value, run.clock_before, run.clock_after,
                                                     "between the readings around the CLI"))
     started_at: rule("after created_at, before completed_at (contract §1 step 4)",
-                     lambda value, run, row: within(value, row.get("created_at"), row.get("completed_at"),
+                     lambda value, run, row: within(run, value, row.get("created_at"), row.get("completed_at"),
                                                     "between created_at and completed_at"))
-    completed_at: rule("after started_at, before the CLI returned (contract §4 step 7)",
-                       lambda value, run, row: within(value, row.get("started_at"), run.clock_after,
-                                                      "between started_at and the CLI's return"))
+    completed_at: rule("after started_at and after every step was recorded, before the CLI returned (contract §4 step 7)",
+                       lambda value, run, row: within(run, value, latest(row.get("started_at"), last_step_time(run)),
+                                                      run.clock_after, "after started_at and the last step, before the CLI's return"))
     next_attempt_at: absent("set only for a retry, contract §4 step 8")
-    duration_ms: rule("0 < duration_ms <= completed_at - started_at (contract §4 step 7)", _duration)
+    duration_ms: rule("milliseconds: at least its steps' duration_ms, at most completed_at - started_at (contract §4 step 7)",
+                      _duration)
     is_synthetic: rule("false, or no such column (contract §5)",
                        lambda value, run, row: expect(value in (False, None), "false", value))
     synthetic_scenario_id: absent("a CLI run is no synthetic scenario, contract §5")
@@ -296,14 +320,14 @@ class TraceRow(BaseModel):
     metadata: rule("complete_trace's {'duration_ms': n} (contract §4 step 7), not the backfill's", _trace_metadata)
     status: constant("completed", "a succeeded run's trace is completed, contract §4 step 7")
     started_at: rule("after the run started, before it completed (contract §4 step 4)",
-                     lambda value, run, row: within(value, run.run.get("started_at"), run.run.get("completed_at"),
+                     lambda value, run, row: within(run, value, run.run.get("started_at"), run.run.get("completed_at"),
                                                     "between runs.started_at and runs.completed_at"))
     completed_at: rule("after the trace started and every step, before the CLI returned (contract §4 step 7)",
-                       lambda value, run, row: within(value, max([row.get("started_at"), *[s.get("timestamp") for s in run.steps]],
-                                                                 key=as_time), run.clock_after,
+                       lambda value, run, row: within(run, value, latest(row.get("started_at"), last_step_time(run)),
+                                                      run.clock_after,
                                                       "between the last step and the CLI's return"))
     created_at: rule("when the trace started (contract §4: written with started_at)",
-                     lambda value, run, row: within(value, row.get("started_at"), row.get("started_at"),
+                     lambda value, run, row: within(run, value, row.get("started_at"), row.get("started_at"),
                                                     f"aos_traces.started_at ({shown(row.get('started_at'))})"))
     stored_by: unchecked("not written by start_trace (contract §4)")
     is_synthetic: not_synthetic()
@@ -360,7 +384,7 @@ class StepRow(BaseModel):
                       lambda value, run, row: expect(isinstance(value, int) and value >= 0, "an integer >= 0", value))
     replay_behavior: constant("execute", "contract §4 record_step")
     timestamp: rule("while the trace was open: after it started, before it completed (contract §4)",
-                    lambda value, run, row: within(value, (run.trace or {}).get("started_at"),
+                    lambda value, run, row: within(run, value, (run.trace or {}).get("started_at"),
                                                    (run.trace or {}).get("completed_at"), "inside the trace's time"))
     source: constant("engine", "written by the runner, not the CLI's cli_backfill, contract §1, §4")
     level: rule("ERROR for failure/error, WARN for retry, INFO otherwise (contract §4 record_step)",
@@ -398,7 +422,7 @@ class CoordinatorAnswer(BaseModel):
     step_count: rule("the number of step rows (contract §6)", equals(lambda run, row: len(run.steps), "the step rows"))
     raw_logs: absent("without include_payloads, contract §6")
     verified_at: rule("after the CLI returned, before the probe answered (contract §6: now)",
-                      lambda value, run, row: within(value, run.clock_after, run.answered_at,
+                      lambda value, run, row: within(run, value, run.clock_after, run.answered_at,
                                                      "between the CLI's return and the probe's answer"))
     traces: unchecked("each summary has rules of its own (coordinator trace)")
     steps: unchecked("each step summary has rules of its own (coordinator step)")
@@ -414,12 +438,11 @@ class CoordinatorTrace(BaseModel):
     run_id: rule("the run id (contract §6)", equals(lambda run, row: run.run_id, "the run id"))
     status: rule("aos_traces.status (contract §6)", equals(lambda run, row: (run.trace or {}).get("status"), "aos_traces.status"))
     step_count: rule("the number of step rows (contract §6)", equals(lambda run, row: len(run.steps), "the step rows"))
-    started_at: rule("aos_traces.started_at (contract §6)",
-                     lambda value, run, row: within(value, (run.trace or {}).get("started_at"),
-                                                    (run.trace or {}).get("started_at"), "aos_traces.started_at"))
-    completed_at: rule("aos_traces.completed_at (contract §6)",
-                       lambda value, run, row: within(value, (run.trace or {}).get("completed_at"),
-                                                      (run.trace or {}).get("completed_at"), "aos_traces.completed_at"))
+    started_at: rule("aos_traces.started_at, the same instant (contract §6)",
+                     lambda value, run, row: same_time(value, (run.trace or {}).get("started_at"), "aos_traces.started_at"))
+    completed_at: rule("aos_traces.completed_at, the same instant (contract §6)",
+                       lambda value, run, row: same_time(value, (run.trace or {}).get("completed_at"),
+                                                         "aos_traces.completed_at"))
 
 
 def _step_row(run: RunContext, row: dict) -> dict:

@@ -7,7 +7,7 @@ backend has columns the reference lacks, contract §5); a test in tests/ fails w
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from robot.api import logger
 from robot.api.deco import keyword, library
@@ -48,11 +48,12 @@ class RunRules:
     @keyword
     def judge_the_rules_of(self, table: str, columns: dict | None = None, *, run: dict, invocation: dict,
                            trace: list | None = None, steps: list | None = None, answer: dict | None = None,
-                           claims: dict | None = None) -> list[dict]:
+                           claims: dict | None = None, clock_skew: timedelta = timedelta(0)) -> list[dict]:
         """Every rule of `table` (`runs`, `aos_traces`, `aos_trace_steps`, `coordinator` — with its trace and step
         summaries — or `cli`) over the run's facts, with the inputs of the invocation as context.
 
-        - `columns`: the target's columns by table (for the completeness check); the facts as named arguments.
+        - `columns`: the target's columns by table (for the completeness check); the facts as named arguments;
+          `clock_skew`: how far the database's clock may be from the backend's (CLOCK_SKEW, default none).
         - Returns one entry per rule: `name`, `rule`, `status` (PASS, FAIL, NOT CHECKED), `observed`, `message`.
 
         Example: `${results}=    Judge The Rules Of    runs    ${columns}    run=${run}    invocation=${invocation}`
@@ -63,7 +64,7 @@ class RunRules:
             origin_system_id=invocation["origin_system_id"], clock_before=as_time(invocation["clock_before"]),
             clock_after=as_time(invocation["clock_after"]), run=run, trace=traces[0] if traces else None,
             steps=list(steps or []), proof=(answer or {}).get("proof"),
-            answered_at=_time((answer or {}).get("answered_at")))
+            answered_at=_time((answer or {}).get("answered_at")), clock_skew=clock_skew)
         known = (columns or {}).get(table)
         if table == "runs":
             results = evaluate("runs", [run], context, known)
