@@ -125,6 +125,18 @@ Check = Callable[[Any, RunContext, dict], None]
 CLI_TEST = "Customer CLI Creates A Run With Explicit Tenant And Origin"
 
 
+def planned(check: Check) -> Check:
+    """A rule that compares with the stored plan: without a plan object with steps in runs.plan_json there is nothing to
+    compare with, and the message says so instead of blaming a row that may be right."""
+
+    def guarded(value: Any, run: RunContext, row: dict) -> None:
+        if not run.plan_steps:
+            raise Broken("no plan to compare with: runs.plan_json holds no plan object with steps (see its own rule)")
+        check(value, run, row)
+
+    return guarded
+
+
 def rule(text: str, check: Check) -> Any:
     """A column whose value must hold `check(value, context, row)`; `text` is the rule as the README shows it."""
 
@@ -298,7 +310,7 @@ class TraceRow(BaseModel):
     plan_hash: unchecked("the contract does not say how plan_hash is written (§4)")
     schema_version: constant("1.0", "contract §4 start_trace")
     plan: rule("the stored plan's steps, as JSON (contract §4: plan=steps)",
-               equals(lambda run, row: run.plan_steps, "runs.plan_json's steps"))
+               planned(equals(lambda run, row: run.plan_steps, "runs.plan_json's steps")))
     trace: rule("'{\"steps\": []}' (contract §4 start_trace)",
                 lambda value, run, row: expect(parse_json(value) == {"steps": []}, "{'steps': []}", value))
     metadata: rule("complete_trace's {'duration_ms': n} (contract §4 step 7), not the backfill's", _trace_metadata)
@@ -341,14 +353,15 @@ class StepRow(BaseModel):
     trace_id: rule("the run's trace, 'trace_' + the run id (contract §4)",
                    equals(lambda run, row: f"trace_{run.run_id}", "'trace_<run id>'"))
     step_index: rule("0, 1, … in order, one per planned step (contract §4, §6)",
-                     lambda value, run, row: expect(value == row["_position"] and value < len(run.plan_steps),
-                                                    f"{row['_position']} (of {len(run.plan_steps)} planned steps)", value))
+                     planned(lambda value, run, row: expect(value == row["_position"] and value < len(run.plan_steps),
+                                                            f"{row['_position']} (of {len(run.plan_steps)} planned steps)",
+                                                            value)))
     skill_id: rule("the skill name (contract §4: skill_id=skill_name)",
                    equals(lambda run, row: row.get("skill_name"), "skill_name"))
     skill_name: rule("the planned step's skill (contract §3, §4)",
-                     equals(lambda run, row: run.plan_step(row.get("step_index")).get("skill"), "the planned skill"))
+                     planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("skill"), "the planned skill")))
     params: rule("the planned step's params (contract §4 record_step)",
-                 equals(lambda run, row: run.plan_step(row.get("step_index")).get("params"), "the planned params"))
+                 planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("params"), "the planned params")))
     status: rule("a StepStatus value, failed where its outcome says error (contract §3, §4)", _step_status)
     outcome_category: unchecked("the contract does not fix its values (§4 record_step)")
     # Contract §4 step 6 fixes only an aborting step's outcome_code ('abort'); such a step ends the run retry or failed,

@@ -77,3 +77,13 @@ def test_a_plan_json_that_is_a_list_fails_in_one_line_not_with_an_attribute_erro
     rows = [{"step_index": 0, "skill_name": "http_call"}]
     assert "executed steps ['http_call']" in PlanComparison().executed_steps_should_follow_the_stored_plan(
         plan, [{"skill": "http_call"}], rows)
+
+
+def test_without_a_stored_plan_the_rows_compared_with_it_say_so_instead_of_being_blamed():
+    run = context(run={"plan_json": '[{"step_id": 1, "skill": "http_call", "params": {}}]', "duration_ms": 40.0})
+    step = {"step_index": 0, "skill_name": "http_call", "params": {}}
+    for column in ("step_index", "skill_name", "params"):
+        result = judged("aos_trace_steps", step, run, column)
+        assert result.status == "FAIL" and "no plan to compare with: runs.plan_json holds no plan object" in result.message
+    planned = context(run={"plan_json": '{"steps": [{"step_id": 1, "skill": "http_call", "params": {}}]}'})
+    assert judged("aos_trace_steps", step, planned, "skill_name").status == "PASS"
