@@ -103,17 +103,13 @@ def as_time(value: Any) -> datetime:
 def within(run: RunContext, value: Any, earliest: Any, latest: Any, what: str) -> None:
     """`value` is a time between `earliest` and `latest` (either may be None: unbounded), give or take the skew."""
     moment = as_time(value)
+    if moment.tzinfo is None:  # compared with an aware time it would raise TypeError, not state the rule
+        raise Broken(f"expected {what}, with its time zone; observed {moment.isoformat()}, a naive timestamp")
     low = as_time(earliest) - run.clock_skew if earliest is not None else None
     high = as_time(latest) + run.clock_skew if latest is not None else None
     if (low and moment < low) or (high and moment > high):
         bounds = f"{low.isoformat() if low else '…'} … {high.isoformat() if high else '…'}"
         raise Broken(f"expected {what} ({bounds}), observed {moment.isoformat()}")
-
-
-def same_time(value: Any, expected: Any, what: str) -> None:
-    """The same instant (an ISO text from the probe against a timestamp from the row)."""
-    if as_time(value) != as_time(expected):
-        raise Broken(f"expected {what} ({as_time(expected).isoformat()}), observed {as_time(value).isoformat()}")
 
 
 def latest(*times: Any) -> Any:
@@ -124,6 +120,13 @@ def latest(*times: Any) -> Any:
 
 def last_step_time(run: RunContext) -> Any:
     return latest(*(step.get("timestamp") for step in run.steps))
+
+
+def same_time(value: Any, other: Any, what: str) -> None:
+    """`value` is the stored timestamp `other`, read back: the same instant."""
+    moment = as_time(value)
+    if other is None or moment.tzinfo is None or moment != as_time(other):
+        raise Broken(f"expected {what} ({shown(other)}), observed {moment.isoformat()}")
 
 
 def number(value: Any) -> float:
@@ -146,6 +149,18 @@ def judge(check: Check, value: Any, info: ValidationInfo) -> None:
     except Exception as error:  # noqa: BLE001 — any other failure to read the value is the value's fault
         raise Broken(f"expected a value this rule can read, observed {shown(value)} ({type(error).__name__}: "
                      f"{error})") from None
+
+
+def planned(check: Check) -> Check:
+    """A rule that compares with the stored plan: without a plan object with steps in runs.plan_json there is nothing to
+    compare with, and the message says so instead of blaming a row that may be right."""
+
+    def guarded(value: Any, run: RunContext, row: dict) -> None:
+        if not run.plan_steps:
+            raise Broken("no plan to compare with: runs.plan_json holds no plan object with steps (see its own rule)")
+        check(value, run, row)
+
+    return guarded
 
 
 def rule(text: str, check: Check) -> Any:
@@ -294,6 +309,15 @@ def _trace_metadata(value: Any, run: RunContext, row: dict) -> None:
     number(metadata["duration_ms"])
 
 
+def _trace_completed_at(value: Any, run: RunContext, row: dict) -> None:
+    # complete_trace and record_step both stamp with the database's now() (contract §4): no clock skew between them.
+    last_step = last_step_time(run)
+    if last_step is not None and as_time(value) < as_time(last_step):
+        raise Broken(f"expected after the last step's timestamp ({as_time(last_step).isoformat()}; contract §4: both "
+                     f"stamped with the database's now()), observed {as_time(value).isoformat()}")
+    within(run, value, row.get("started_at"), run.clock_after, "after the trace started, before the CLI's return")
+
+
 class TraceRow(BaseModel):
     """`aos_traces`: the run's one trace (contract §4 `start_trace`/`complete_trace`, §5)."""
 
@@ -303,7 +327,8 @@ class TraceRow(BaseModel):
                                                                                    "a uuid", value))
     trace_id: rule("'trace_' + the run id (contract §4 start_trace)",
                    equals(lambda run, row: f"trace_{run.run_id}", "'trace_<run id>'"))
-    run_id: rule("the run id (contract §4)", equals(lambda run, row: run.run_id, "the run id"))
+    run_id: proved_by("Trace Exists", "the run id (contract §4): the row is found by it",
+                      equals(lambda run, row: run.run_id, "the run id"))
     correlation_id: rule("the run id (contract §4: correlation_id=run_id)", equals(lambda run, row: run.run_id, "the run id"))
     tenant_id: rule("the run's tenant, the one passed (contract §4: tenant_id=run.tenant_id)",
                     equals(lambda run, row: run.tenant_id, "the tenant passed"))
@@ -314,7 +339,7 @@ class TraceRow(BaseModel):
     plan_hash: unchecked("the contract does not say how plan_hash is written (§4)")
     schema_version: constant("1.0", "contract §4 start_trace")
     plan: rule("the stored plan's steps, as JSON (contract §4: plan=steps)",
-               equals(lambda run, row: run.plan_steps, "runs.plan_json's steps"))
+               planned(equals(lambda run, row: run.plan_steps, "runs.plan_json's steps")))
     trace: rule("'{\"steps\": []}' (contract §4 start_trace)",
                 lambda value, run, row: expect(parse_json(value) == {"steps": []}, "{'steps': []}", value))
     metadata: rule("complete_trace's {'duration_ms': n} (contract §4 step 7), not the backfill's", _trace_metadata)
@@ -323,9 +348,7 @@ class TraceRow(BaseModel):
                      lambda value, run, row: within(run, value, run.run.get("started_at"), run.run.get("completed_at"),
                                                     "between runs.started_at and runs.completed_at"))
     completed_at: rule("after the trace started and every step, before the CLI returned (contract §4 step 7)",
-                       lambda value, run, row: within(run, value, latest(row.get("started_at"), last_step_time(run)),
-                                                      run.clock_after,
-                                                      "between the last step and the CLI's return"))
+                       _trace_completed_at)
     created_at: rule("when the trace started (contract §4: written with started_at)",
                      lambda value, run, row: within(run, value, row.get("started_at"), row.get("started_at"),
                                                     f"aos_traces.started_at ({shown(row.get('started_at'))})"))
@@ -360,26 +383,31 @@ class StepRow(BaseModel):
     trace_id: rule("the run's trace, 'trace_' + the run id (contract §4)",
                    equals(lambda run, row: f"trace_{run.run_id}", "'trace_<run id>'"))
     step_index: rule("0, 1, … in order, one per planned step (contract §4, §6)",
-                     lambda value, run, row: expect(value == row["_position"] and value < len(run.plan_steps),
-                                                    f"{row['_position']} (of {len(run.plan_steps)} planned steps)", value))
+                     planned(lambda value, run, row: expect(value == row["_position"] and value < len(run.plan_steps),
+                                                            f"{row['_position']} (of {len(run.plan_steps)} planned steps)",
+                                                            value)))
     skill_id: rule("the skill name (contract §4: skill_id=skill_name)",
                    equals(lambda run, row: row.get("skill_name"), "skill_name"))
     skill_name: rule("the planned step's skill (contract §3, §4)",
-                     equals(lambda run, row: run.plan_step(row.get("step_index")).get("skill"), "the planned skill"))
+                     planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("skill"), "the planned skill")))
     params: rule("the planned step's params (contract §4 record_step)",
-                 equals(lambda run, row: run.plan_step(row.get("step_index")).get("params"), "the planned params"))
+                 planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("params"), "the planned params")))
     status: rule("a StepStatus value, failed where its outcome says error (contract §3, §4)", _step_status)
     outcome_category: unchecked("the contract does not fix its values (§4 record_step)")
-    outcome_code: rule("'abort' when the status is failure (contract §4 step 6); otherwise not fixed",
-                       lambda value, run, row: expect(row.get("status") != "failure" or value == "abort", "'abort'", value))
+    # Contract §4 step 6 fixes only an aborting step's outcome_code ('abort'); such a step ends the run retry or failed,
+    # and only a succeeded run is judged here, so a rule "'abort' when failure" could never be broken by any backend.
+    outcome_code: unchecked("fixed only for an aborting step ('abort', contract §4 step 6), which no succeeded run has; "
+                            "otherwise not fixed by the contract")
     outcome_data: rule("a JSON object: the skill's result (contract §4 record_step)",
                        lambda value, run, row: expect(value is None or isinstance(parse_json(value), dict),
                                                       "a JSON object", value))
     cost_cents: rule(">= 0", lambda value, run, row: expect(number(value) >= 0, ">= 0", value))
-    duration_ms: rule(">= 0, no longer than the run (contract §4)",
-                      lambda value, run, row: expect(0 <= number(value) <= number(run.run.get("duration_ms") or 0) + 1000,
-                                                     f"0 <= duration_ms <= runs.duration_ms ({run.run.get('duration_ms')}) "
-                                                     "+ 1 s", value))
+    # The runner times the run around its steps on one monotonic clock (contract §4 steps 6-7), so no step can last
+    # longer than its run; a slack here would hide a run duration written in the wrong unit (seconds).
+    duration_ms: rule(">= 0, no longer than the run that encloses it (contract §4)",
+                      lambda value, run, row: expect(0 <= number(value) <= number(run.run.get("duration_ms") or 0),
+                                                     f"0 <= duration_ms <= runs.duration_ms ({run.run.get('duration_ms')}), "
+                                                     "the run's timer encloses its steps", value))
     retry_count: rule("an integer >= 0 (contract §4)",
                       lambda value, run, row: expect(isinstance(value, int) and value >= 0, "an integer >= 0", value))
     replay_behavior: constant("execute", "contract §4 record_step")
@@ -438,9 +466,10 @@ class CoordinatorTrace(BaseModel):
     run_id: rule("the run id (contract §6)", equals(lambda run, row: run.run_id, "the run id"))
     status: rule("aos_traces.status (contract §6)", equals(lambda run, row: (run.trace or {}).get("status"), "aos_traces.status"))
     step_count: rule("the number of step rows (contract §6)", equals(lambda run, row: len(run.steps), "the step rows"))
-    started_at: rule("aos_traces.started_at, the same instant (contract §6)",
+    # The store reads the row's own value back (contract §6): equal to the microsecond, no clock skew to allow for.
+    started_at: rule("aos_traces.started_at, read back (contract §6)",
                      lambda value, run, row: same_time(value, (run.trace or {}).get("started_at"), "aos_traces.started_at"))
-    completed_at: rule("aos_traces.completed_at, the same instant (contract §6)",
+    completed_at: rule("aos_traces.completed_at, read back (contract §6)",
                        lambda value, run, row: same_time(value, (run.trace or {}).get("completed_at"),
                                                          "aos_traces.completed_at"))
 

@@ -15,8 +15,13 @@ def skills(steps: list) -> list[str]:
 
 
 def plan_steps(plan_json: str | None) -> list:
-    """The steps of runs.plan_json ([] when it is empty or has none)."""
-    return json.loads(plan_json).get("steps", []) if plan_json else []
+    """The steps of runs.plan_json ([] when it is empty or has none); ValueError when it is no JSON object."""
+    if not plan_json:
+        return []
+    plan = json.loads(plan_json)
+    if not isinstance(plan, dict):
+        raise ValueError(f"it holds a JSON {type(plan).__name__}, not a plan object with steps (contract §3)")
+    return plan.get("steps", [])
 
 
 @library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
@@ -58,7 +63,7 @@ class PlanComparison:
         """
         if not plan_json:
             raise AssertionError("runs.plan_json is empty: there is no stored plan to compare with")
-        stored = skills(json.loads(plan_json).get("steps", []))
+        stored = skills(self.stored_plan_steps(plan_json))
         recorded = skills(trace_plan if isinstance(trace_plan, list) else json.loads(trace_plan or "[]"))
         executed = [row["skill_name"] for row in sorted(step_rows, key=lambda row: row["step_index"])]
         detail = f"stored plan {stored}, trace's recorded plan {recorded}, executed steps {executed}"
