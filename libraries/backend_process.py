@@ -20,7 +20,7 @@ from robot.api.deco import keyword, library
 from robot.libraries.Process import Process
 
 from backend_env import PLAN_ASSIGNMENTS
-from database_target import parse_database_url
+from database_url import DatabaseUrlError, read_database_url
 from masking import mask, one_line
 from process_output import dependency_hint, failure_line
 from reaper import Reaper
@@ -43,8 +43,8 @@ class BackendProcessFailed(AssertionError):
 def password_masked(url: str) -> str:
     """The URL with only its password replaced by *** (the whole URL is a registered secret, and would vanish)."""
     try:
-        return str(parse_database_url(url))
-    except ValueError:
+        return read_database_url(url).masked
+    except DatabaseUrlError:
         return "***"
 
 
