@@ -45,8 +45,8 @@ def print_unless_listening(outdir: Path) -> None:
         print("\n".join(lines), file=sys.__stdout__)
 
 
-def output_file(path: str) -> None:
-    _outdir[:] = [Path(path).parent]
+def output_file(path: str | None) -> None:
+    _outdir[:] = [Path(path).parent] if path else []  # None with --output NONE
 
 
 def close() -> None:

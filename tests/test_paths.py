@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -132,3 +133,24 @@ def test_a_private_tmpdir_as_root_with_nowhere_else_stops_in_one_line(monkeypatc
         assert not list(private.glob("runproof-pg-*"))
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+def test_the_readmes_migrate_command_gets_the_backends_interpreter(tmp_path, postgres):
+    """The README's recipe as written: a base-table step through psql, then "$BACKEND_PYTHON" -m alembic, with a
+    BACKEND_PYTHON whose path has a space (exported to the command by the suite, quoted by the command)."""
+    from conftest import REFERENCE_BACKEND
+    from throwaway_postgres import migrate
+
+    interpreter = tmp_path / "back end ü" / "python"
+    interpreter.parent.mkdir()
+    interpreter.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    interpreter.chmod(0o755)
+    base_tables = tmp_path / "base tables.sql"
+    base_tables.write_text("CREATE TABLE base_step_ran (id int);\n")
+    url = postgres.create_database(f"recipe_{os.getpid()}")
+    command = (f'psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q -f "{base_tables}" && '
+               '"$BACKEND_PYTHON" -m alembic upgrade head')
+    migrate(url, REFERENCE_BACKEND, python=str(interpreter), command=command)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('base_step_ran') IS NOT NULL, (SELECT count(*) FROM alembic_version)")
+        assert cur.fetchone() == (True, 1)
