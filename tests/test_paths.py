@@ -154,3 +154,15 @@ def test_the_readmes_migrate_command_gets_the_backends_interpreter(tmp_path, pos
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT to_regclass('base_step_ran') IS NOT NULL, (SELECT count(*) FROM alembic_version)")
         assert cur.fetchone() == (True, 1)
+
+
+@pytest.mark.parametrize("path", ["/tmp/my checkout ü/robot.args", "/tmp/it's here/robot.args", "/plain/robot.args"])
+def test_the_activate_line_survives_the_shell_and_robots_own_splitting(path):
+    """activate is sourced by a shell, then Robot splits ROBOT_OPTIONS with its cmdline2list: one path must come out."""
+    from activate_options import activate_line
+    from robot.utils.argumentparser import cmdline2list
+
+    line = activate_line(path)
+    value = subprocess.run(["bash", "-c", f"{line}\nprintf %s \"$ROBOT_OPTIONS\""], capture_output=True, text=True,
+                           timeout=10).stdout
+    assert cmdline2list(value) == ["--argumentfile", path]
