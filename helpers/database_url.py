@@ -22,7 +22,7 @@ from psycopg2 import ProgrammingError
 from psycopg2.extensions import parse_dsn
 
 SCHEME = "postgresql"
-WRITE = "write postgresql://user:password@host:port/database"
+WRITE = "write postgresql://user:***@host:port/database (the password percent-encoded)"
 # What the real backend's async engine removes from DATABASE_URL before connecting (contract §7).
 ASYNC_ENGINE_DROPS = ("sslmode", "connect_timeout")
 BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
