@@ -8,7 +8,10 @@ PG_FOUND := $(shell ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | head -n1; 
 # The checkout this virtual environment was built for: a .venv copied from another checkout is rebuilt.
 CHECKOUT := $(CURDIR)
 
-export ROBOT_OPTIONS := --argumentfile $(CURDIR)/robot.args
+# Every robot run below names robot.args itself, relative to this folder (a checkout path with spaces needs no
+# quoting then); an activated environment's ROBOT_OPTIONS is not passed on, or robot.args would be read twice.
+ROBOT_ARGS := --argumentfile robot.args
+unexport ROBOT_OPTIONS
 
 .PHONY: setup venv-belongs-here postgres run test pytest lint dryrun suite mutants bench clean
 
@@ -23,12 +26,13 @@ venv-belongs-here:
 # Robot Framework does not read robot.toml (RobotCode does), so the venv carries the same settings: libraries/ and
 # helpers/ on the path through a .pth file, and ROBOT_OPTIONS in bin/activate so that plain `robot suites/` reads
 # robot.args (output folder, xUnit file, tag documentation).
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt helpers/activate_options.py
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	printf '%s\n%s\n' "$(CURDIR)/libraries" "$(CURDIR)/helpers" > "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/runproof-libraries.pth"
-	grep -q ROBOT_OPTIONS $(VENV)/bin/activate || echo 'export ROBOT_OPTIONS="--argumentfile $(CURDIR)/robot.args"' >> $(VENV)/bin/activate
+	sed -i '/^export ROBOT_OPTIONS=/d' $(VENV)/bin/activate
+	$(PYTHON) helpers/activate_options.py "$(CURDIR)/robot.args" >> $(VENV)/bin/activate
 	echo "$(CHECKOUT)" > $(VENV)/.checkout
 	touch $@
 
@@ -39,7 +43,7 @@ ifeq ($(strip $(PG_FOUND)),)
 endif
 
 run: setup
-	$(ROBOT) suites/
+	$(ROBOT) $(ROBOT_ARGS) suites/
 
 pytest: setup
 	$(PYTHON) -m pytest tests -q
@@ -50,10 +54,10 @@ lint: setup
 	$(VENV)/bin/robocop format --check suites resources
 
 dryrun: setup
-	$(ROBOT) --dryrun --outputdir "$$(mktemp -d)" --output NONE --log NONE --report NONE --xunit NONE suites/
+	$(ROBOT) $(ROBOT_ARGS) --dryrun --outputdir "$$(mktemp -d)" --output NONE --log NONE --report NONE --xunit NONE suites/
 
 suite: setup
-	$(ROBOT) suites/
+	$(ROBOT) $(ROBOT_ARGS) suites/
 
 mutants: setup
 	$(PYTHON) tests/mutants/matrix.py

@@ -1,5 +1,10 @@
-"""A listener for the console: after Robot has written its output files, the last lines say the verdict — one line per
-criterion — and where evidence.md is. Named in robot.args (`--listener console_verdict`), so every run prints it."""
+"""The console's verdict: one line per criterion and where evidence.md is, printed however `robot` is started.
+
+Named in robot.args (`--listener console_verdict`), it prints after Robot has written its output files, as the last
+lines of the run. Without robot.args (plain `robot suites/`, no activated environment) the evidence library prints
+the same lines itself when the top suite ends (`print_unless_listening`), just before Robot's own `Output:` lines —
+so the verdict never depends on how robot was invoked.
+"""
 
 from __future__ import annotations
 
@@ -14,20 +19,40 @@ ROBOT_LISTENER_API_VERSION = 3
 _outdir: list[Path] = []
 
 
+def verdict_lines(outdir: Path) -> list[str]:
+    """The verdict of evidence.json in `outdir`, or nothing when there is none."""
+    if not (outdir / "evidence.json").is_file():
+        return []
+    document = json.loads((outdir / "evidence.json").read_text())
+    lines = [f"Run Proof Test Plan v4: {document.get('result_line', document.get('result'))}"]
+    lines += [f"  {verdict_line(ac, document)}" for ac in CRITERIA]
+    lines.append(f"Evidence: {outdir / 'evidence.md'}")
+    lines.append(why_the_exit_code(document))
+    return lines
+
+
+def listening() -> bool:
+    """Whether this module is one of the run's listeners (robot.args names it), so it will print the verdict."""
+    from robot.running.context import EXECUTION_CONTEXTS
+
+    context = EXECUTION_CONTEXTS.current or EXECUTION_CONTEXTS.top
+    listeners = getattr(getattr(context, "output", None), "listeners", ())
+    return any(getattr(facade, "listener", None) is sys.modules[__name__] for facade in listeners)
+
+
+def print_unless_listening(outdir: Path) -> None:
+    """Print the verdict now, unless this module listens and will print it after Robot's output files."""
+    if not listening() and (lines := verdict_lines(outdir)):
+        print("\n".join(lines), file=sys.__stdout__)
+
+
 def output_file(path: str | None) -> None:
-    if path:  # None with `--output NONE`
-        _outdir[:] = [Path(path).parent]
+    _outdir[:] = [Path(path).parent] if path else []  # None with --output NONE
 
 
 def close() -> None:
-    if not _outdir or not (_outdir[0] / "evidence.json").is_file():
-        return
-    document = json.loads((_outdir[0] / "evidence.json").read_text())
-    lines = [f"Run Proof Test Plan v4: {document.get('result_line', document.get('result'))}"]
-    lines += [f"  {verdict_line(ac, document)}" for ac in CRITERIA]
-    lines.append(f"Evidence: {_outdir[0] / 'evidence.md'}")
-    lines.append(why_the_exit_code(document))
-    print("\n".join(lines), file=sys.__stdout__)
+    if _outdir and (lines := verdict_lines(_outdir[0])):
+        print("\n".join(lines), file=sys.__stdout__)
 
 
 def why_the_exit_code(document: dict) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword, library
 
+import console_verdict
 from criteria import CRITERIA
 from evidence_report import TEMPLATE_KEYS, every_rule, render_markdown, verdict_line
 from masking import mask, one_line
@@ -168,6 +169,7 @@ class Evidence:
         show_verdict(result, document)
         self._write(document)
         self.final = True
+        console_verdict.print_unless_listening(self.outdir)  # the verdict without robot.args, too
 
     def close(self) -> None:
         if self.outdir is not None and not self.final:

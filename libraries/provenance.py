@@ -40,12 +40,26 @@ def tree_fingerprint(backend_dir: str | Path) -> dict[str, str]:
     return {str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest() for path in source_files(root)}
 
 
-def plan_version(plan: Path) -> dict[str, str | None]:
-    text = plan.read_text(errors="replace") if plan.is_file() else ""
+def plan_file_read(plan_file: str) -> dict[str, str | bool | None]:
+    """What the plan file says about itself (title, date) and its sha256 — or that it was not read, and why.
+
+    Only what was read is recorded: a missing file (the usual case for a clone of this project alone) is `not read`,
+    never a failure and never filled in with the plan the suite implements.
+    """
+    path = Path(plan_file) if plan_file else None
+    if path is None or not path.is_file():
+        why = "PLAN_FILE is empty" if path is None else f"{plan_file} does not exist"
+        return {"plan_file": plan_file or None, "plan_file_read": False, "plan_file_note": f"not read: {why}"}
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return {"plan_file": plan_file, "plan_file_read": False,
+                "plan_file_note": f"not read: {error.strerror or error}"}
+    text = data.decode(errors="replace")
     title = re.search(r"^#\s*(.+)$", text, re.M)
     date = re.search(r"\*\*Date:\*\*\s*(\S+)", text)
-    return {"plan": title.group(1).strip() if title else "Run Proof Test Plan v4",
-            "plan_date": date.group(1) if date else "2026-02-09"}
+    return {"plan_file": str(path.resolve()), "plan_file_read": True, "plan_file_sha256": hashlib.sha256(data).hexdigest(),
+            "plan_file_title": title.group(1).strip() if title else None, "plan_file_date": date.group(1) if date else None}
 
 
 @library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
@@ -57,19 +71,25 @@ class Provenance:
         self.backend_dir = ""
 
     @keyword
-    def provenance_of_the_run(self, backend_dir: str, plan_file: str) -> dict:
-        """The suite's commit, the backend's commit and whether its checkout had uncommitted changes, and the plan.
+    def provenance_of_the_run(self, backend_dir: str, plan_file: str, plan: str = "") -> dict:
+        """The suite's commit, the backend's commit and whether its checkout had uncommitted changes, the plan the
+        suite implements (`plan`, declared once, in the top suite's `Plan` metadata) and the plan file read
+        (PLAN_FILE with its sha256, or `not read` and why — never a failure).
 
         Returns a dictionary for `evidence.json` → `provenance`; a value that cannot be known is None.
 
-        Example: `${provenance}=    Provenance Of The Run    ${BACKEND_DIR}    ${PLAN_FILE}`
+        Example: `${provenance}=    Provenance Of The Run    ${BACKEND_DIR}    ${PLAN_FILE}    ${SUITE METADATA}[Plan]`
         """
         dirty = git(backend_dir, "status", "--porcelain", "--untracked-files=no", ".")
+        read = plan_file_read(plan_file)
+        logger.info(f"plan implemented: {plan or '(not declared)'}; plan file: "
+                    f"{read.get('plan_file_note') or read['plan_file'] + ', sha256 ' + read['plan_file_sha256']}")
         return {
             "suite_commit": git(SUITE_ROOT, "rev-parse", "HEAD"),
             "backend_commit": git(backend_dir, "rev-parse", "HEAD"),
             "backend_uncommitted_changes": None if dirty is None else bool(dirty),
-            **plan_version(Path(plan_file)),
+            "plan_implemented": plan or None,
+            **read,
         }
 
     @keyword

@@ -103,11 +103,11 @@ class TestStaticChecks:
 class TestDatabaseTarget:
     def test_password_is_a_secret_and_never_printed(self):
         target = parse_database_url(Secret("postgresql://me:s3cr%40t@db.local:6432/nova"))
-        assert (target.host, target.port, target.database, target.user) == ("db.local", 6432, "nova", "me")
+        assert (target.host, target.port, target.database, target.user) == ("db.local", "6432", "nova", "me")
         assert target.password.value == "s3cr@t"
         assert "s3cr" not in str(target)
 
-    @pytest.mark.parametrize("url", ["", "mysql://u:p@h/db", "postgresql://u:p@h:port/db", "postgresql://u:p@h:5432/"])
+    @pytest.mark.parametrize("url", ["", "mysql://u:p@h/db", "postgresql://u:p@h:port/db", "host=h password=p"])
     def test_malformed_urls_are_rejected_in_one_line_without_the_password(self, url):
         with pytest.raises(ValueError) as error:
             parse_database_url(url)
@@ -215,15 +215,15 @@ class TestStatementLog:
     def test_a_plan_committed_before_the_trace_passes_and_names_the_lines(self, tmp_path):
         log = tmp_path / "server.log"
         log.write_text(self.LOG)
-        detail = StatementLog().plan_should_be_committed_before_the_trace_is_written(str(log), self.RUN)
-        assert detail.startswith("plan_json stored at log line 5, committed at line 7; first trace write at line 8")
+        order = StatementLog().order_of_the_plan_and_trace_writes(str(log), self.RUN)
+        assert order["how"] == "observed" and order["detail"].startswith("plan_json stored at log line 5, committed at line 7; first trace write at line 8")
 
     def test_a_plan_stored_after_the_trace_was_opened_fails(self, tmp_path):
         log = tmp_path / "server.log"
         lines = self.LOG.splitlines(keepends=True)
         log.write_text("".join(lines[:3] + lines[7:] + lines[3:7]))
         with pytest.raises(AssertionError, match="was stored after execution began"):
-            StatementLog().plan_should_be_committed_before_the_trace_is_written(str(log), self.RUN)
+            StatementLog().order_of_the_plan_and_trace_writes(str(log), self.RUN)
 
     def test_a_plan_committed_only_after_the_trace_fails(self):
         lines = self.LOG.splitlines(keepends=True)
@@ -234,7 +234,7 @@ class TestStatementLog:
         log = tmp_path / "server.log"
         log.write_text(self.LOG.replace("plan_json", "tool_calls_json"))
         with pytest.raises(AssertionError, match="shows no write of runs.plan_json for run r-1"):
-            StatementLog().plan_should_be_committed_before_the_trace_is_written(str(log), self.RUN)
+            StatementLog().order_of_the_plan_and_trace_writes(str(log), self.RUN)
 
 
 class TestRunChecks:

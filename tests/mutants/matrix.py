@@ -179,9 +179,10 @@ def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Pa
         sut, suite = prepare(mutant, workdir)
         variables = {**BASE_VARIABLES, **mutant.variables}
         url = variables.pop("DATABASE_URL", "").replace("{closed_port}", str(free_port()))
-        if not url:
-            url = postgres.create_database(f"mutant_{index:02d}")
-            migrate(url, sut / "backend", revision=mutant.database_revision)
+        if not url or "{url}" in url:  # {url}: a fresh migrated database's URL, inside a form of the mutant's
+            fresh = postgres.create_database(f"mutant_{index:02d}")
+            migrate(fresh, sut / "backend", revision=mutant.database_revision)
+            url = url.replace("{url}", fresh) if url else fresh
         command = robot_command(workdir / "results", {"SUT_ROOT": str(sut), **variables}, "--log", "NONE", "--report",
                                 "NONE", "--xunit", "NONE", "--console", "none", *options, suites=suite / "suites")
         env = robot_environment(DATABASE_URL=url, STATEMENT_LOG=str(postgres.log_file))

@@ -1,0 +1,168 @@
+"""Where the suite runs from: a checkout whose path has a space and non-ASCII characters (`make run`, the activated
+environment, plain `robot` without activation, a TMPDIR, BACKEND_PYTHON and output folder with spaces), the plan
+file missing beside such a checkout, and a private TMPDIR (mode 0700) as root."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+import throwaway_postgres
+from conftest import ROOT
+from provenance import plan_file_read
+from throwaway_postgres import ThrowawayPostgres
+
+VERDICT = "Run Proof Test Plan v4: PASS"
+COPIED = ("Makefile", "robot.args", "requirements.txt", "suites", "resources", "libraries", "helpers", "probe",
+          "reference")
+
+
+def run(command, cwd: Path, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("ROBOT_OPTIONS", "VIRTUAL_ENV", "DATABASE_URL")}
+    return subprocess.run(command, cwd=cwd, env={**environment, **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    """A copy of this project at a path with a space and non-ASCII characters, alone (no plan file beside it)."""
+    copy = tmp_path_factory.mktemp("paths") / "my checkout ü"
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".venv", "results")
+    (copy / "results").mkdir(parents=True)
+    for name in COPIED:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, copy / name, ignore=ignore)
+        else:
+            shutil.copy2(ROOT / name, copy / name)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def make_run(checkout) -> subprocess.CompletedProcess:
+    return run(["make", "run"], checkout)
+
+
+def test_make_run_in_a_checkout_whose_path_has_a_space(checkout, make_run):
+    assert make_run.returncode == 0, make_run.stdout[-2000:] + make_run.stderr[-2000:]
+    assert "Opening argument file" not in make_run.stderr
+    assert VERDICT in make_run.stdout and make_run.stdout.count(VERDICT) == 1
+    for name in ("evidence.md", "evidence.json", "xunit.xml", "report.html"):
+        assert (checkout / "results" / name).is_file(), name
+
+
+def test_a_missing_plan_file_is_recorded_as_not_read_and_is_no_failure(checkout, make_run):
+    provenance = json.loads((checkout / "results" / "evidence.json").read_text())["provenance"]
+    assert provenance["plan_implemented"] == "Run Proof Test Plan v4 (2026-02-09)"
+    assert provenance["plan_file_read"] is False and provenance["plan_file_note"].startswith("not read: ")
+    assert "does not exist" in provenance["plan_file_note"]
+    assert not {"plan_file_sha256", "plan_file_title", "plan_file_date"} & provenance.keys()
+
+
+def test_the_activated_environment_reads_robot_args(checkout, make_run):
+    result = run(["bash", "-c", ". .venv/bin/activate && robot --console quiet suites/"], checkout)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.stdout.count(VERDICT) == 1  # the listener of robot.args prints it, the library does not again
+    assert (checkout / "results" / "xunit.xml").is_file()
+
+
+def test_plain_robot_without_activation_still_gives_the_evidence_and_the_verdict(checkout, make_run, tmp_path):
+    scratch = tmp_path / "tmp dir ü"
+    scratch.mkdir()
+    scratch.chmod(0o755)
+    outdir = tmp_path / "out put ü"
+    result = run([str(checkout / ".venv/bin/robot"), "--outputdir", str(outdir), str(checkout / "suites")], tmp_path,
+                 env={"TMPDIR": str(scratch), "BACKEND_PYTHON": str(checkout / ".venv/bin/python")})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.stdout.count(VERDICT) == 1 and f"Evidence: {outdir / 'evidence.md'}" in result.stdout
+    assert (outdir / "evidence.json").is_file() and (outdir / "evidence.md").is_file()
+    assert not (outdir / "xunit.xml").exists(), "without robot.args there is no xUnit file (README says so)"
+    evidence = json.loads((outdir / "evidence.json").read_text())
+    assert evidence["target"]["Backend Python"] == str(checkout / ".venv/bin/python")
+    assert not list(scratch.glob("runproof-pg-*")), "the throwaway PostgreSQL was left behind"
+
+
+def test_a_plan_file_that_is_read_is_recorded_with_its_hash(tmp_path):
+    plan = tmp_path / "plan.md"
+    plan.write_text("# Run Proof Test Plan v4 (HOC)\n\n**Date:** 2026-02-09  \n")
+    read = plan_file_read(str(plan))
+    assert read["plan_file_read"] is True and read["plan_file_title"] == "Run Proof Test Plan v4 (HOC)"
+    assert read["plan_file_sha256"] == hashlib.sha256(plan.read_bytes()).hexdigest()
+    assert plan_file_read(str(tmp_path / "missing.md"))["plan_file_read"] is False
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a private TMPDIR matters only when the server runs as another user")
+def test_a_private_tmpdir_as_root_works(monkeypatch, tmp_path):
+    private = Path(tempfile.mkdtemp(prefix="private-", dir="/tmp"))
+    private.chmod(0o700)
+    try:
+        monkeypatch.setenv("TMPDIR", str(private))
+        monkeypatch.setattr(tempfile, "tempdir", None)
+        with ThrowawayPostgres() as server:
+            assert not str(server.dir).startswith(str(private)), "made where the server's user cannot reach it"
+            with psycopg2.connect(server.url(), connect_timeout=5) as conn, conn.cursor() as cur:
+                cur.execute("SELECT 1")
+                assert cur.fetchone() == (1,)
+            made = server.dir
+        assert not made.exists()
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a private TMPDIR matters only when the server runs as another user")
+def test_a_private_tmpdir_as_root_with_nowhere_else_stops_in_one_line(monkeypatch, tmp_path):
+    private = Path(tempfile.mkdtemp(prefix="private-", dir="/tmp"))
+    private.chmod(0o700)
+    try:
+        monkeypatch.setenv("TMPDIR", str(private))
+        monkeypatch.setattr(tempfile, "tempdir", None)
+        monkeypatch.setattr(throwaway_postgres, "REACHABLE_FALLBACKS", (str(private),))
+        with pytest.raises(RuntimeError) as error:
+            ThrowawayPostgres().start()
+        message = str(error.value)
+        assert "\n" not in message and f"TMPDIR '{private}' cannot be reached by the user" in message
+        assert f"({private} is mode 0700)" in message and "set TMPDIR to a directory every user can traverse" in message
+        assert not list(private.glob("runproof-pg-*"))
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def test_the_readmes_migrate_command_gets_the_backends_interpreter(tmp_path, postgres):
+    """The README's recipe as written: a base-table step through psql, then "$BACKEND_PYTHON" -m alembic, with a
+    BACKEND_PYTHON whose path has a space (exported to the command by the suite, quoted by the command)."""
+    from conftest import REFERENCE_BACKEND
+    from throwaway_postgres import migrate
+
+    interpreter = tmp_path / "back end ü" / "python"
+    interpreter.parent.mkdir()
+    interpreter.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    interpreter.chmod(0o755)
+    base_tables = tmp_path / "base tables.sql"
+    base_tables.write_text("CREATE TABLE base_step_ran (id int);\n")
+    url = postgres.create_database(f"recipe_{os.getpid()}")
+    command = (f'psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q -f "{base_tables}" && '
+               '"$BACKEND_PYTHON" -m alembic upgrade head')
+    migrate(url, REFERENCE_BACKEND, python=str(interpreter), command=command)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('base_step_ran') IS NOT NULL, (SELECT count(*) FROM alembic_version)")
+        assert cur.fetchone() == (True, 1)
+
+
+@pytest.mark.parametrize("path", ["/tmp/my checkout ü/robot.args", "/tmp/it's here/robot.args", "/plain/robot.args"])
+def test_the_activate_line_survives_the_shell_and_robots_own_splitting(path):
+    """activate is sourced by a shell, then Robot splits ROBOT_OPTIONS with its cmdline2list: one path must come out."""
+    from activate_options import activate_line
+    from robot.utils.argumentparser import cmdline2list
+
+    line = activate_line(path)
+    value = subprocess.run(["bash", "-c", f"{line}\nprintf %s \"$ROBOT_OPTIONS\""], capture_output=True, text=True,
+                           timeout=10).stdout
+    assert cmdline2list(value) == ["--argumentfile", path]
