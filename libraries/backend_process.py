@@ -74,17 +74,20 @@ class BackendProcess:
         self._python, self._cwd, self._env = python, backend_dir, dict(env)
 
     @keyword
-    def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE") -> str:
+    def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE",
+                              env: dict | None = None) -> str:
         """Start `python ARGUMENTS` in the background; `stdin=PIPE` lets `Wait For Backend Process` give it input.
 
-        Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI").
+        Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI");
+        `env` — variables for this process only, over the plan's environment.
         Returns `name`.
 
         Example: `Start Backend Process    list-skills    -m    ${CUS_CLI_MODULE}    list-skills    what=cus_cli list-skills`
         """
         command = [self._python, *arguments]
         logger.info(self.as_the_plan_writes_it(command))
-        popen = self._process.start_process(*command, cwd=self._cwd, env=self._env, alias=name, stdin=stdin)
+        popen = self._process.start_process(*command, cwd=self._cwd, env={**self._env, **(env or {})}, alias=name,
+                                            stdin=stdin)
         Reaper.shared().watch_process(popen.pid)
         self._what[name] = what
         self._timeline[name] = {"name": name, "started": round(time.monotonic() - self._epoch, 3)}

@@ -32,6 +32,7 @@ SNIPPET = "Coordinator Snippet Runs Against The Run"
 
 # Each fact of the run and the test that establishes it.
 FACTS = {
+    "skills": "Skill Registry Includes http_call",
     "agent": CLI_RUN,
     "history": CLI_RUN,
     "neighbours": CLI_RUN,

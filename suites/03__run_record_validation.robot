@@ -4,6 +4,7 @@ Documentation    Plan §3, Run Record Validation: the plan's three queries, on t
 Library          plan_comparison.PlanComparison
 Library          statement_log.StatementLog
 Resource         ../resources/database.resource
+Resource         ../resources/customer_cli.resource
 
 Name             §3 Run Record Validation
 
@@ -87,3 +88,11 @@ Steps Exist
     Should Be True    ${count} >= 1
     ...    msg=no aos_trace_steps rows for run ${run}[id] (trace trace_${run}[id]): execution left no step in Postgres
     Set Test Message    step_count ${count}
+
+The Run Used http_call As The Skill Registry Listed
+    [Documentation]    Plan §0: "Skill registry includes `http_call` or the selected run plan will not use
+    ...    `http_call`", checked again once the run exists: the registry's word against the run's plan, its
+    ...    executed steps and, where the suite answers http_call, the request its step made.
+    [Tags]    precondition
+    ${detail}=    The Run Should Have Used http_call As The Registry Allows
+    Set Test Message    ${detail}
