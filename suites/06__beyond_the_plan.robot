@@ -180,6 +180,14 @@ Execution Ran Through RunRunner In A Real Run
     ${chain}=    The Run Path Should Have Executed    RunRunner
     Set Test Message    ${chain}
 
+The Internal CLI Creates No Customer Run When Its Commands Run
+    [Documentation]    Plan §1 "`int_cli.py` contains no customer run creation", by behaviour rather than by grep:
+    ...    running int_cli's commands leaves no run, trace or agent row, and importing it does not import the
+    ...    customer CLI.
+    ${detail}=    The Internal CLI's Commands Should Create No Run
+    Record Beyond Plan    ${detail}
+    Set Test Message    ${detail}
+
 The Backend's Code Did Not Change During The Run
     [Documentation]    Provenance: every source file under backend/ is as it was before the first backend process
     ...    started (the real v4 execution fixed code in the middle of its run). Checked last, after the others.

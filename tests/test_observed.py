@@ -173,3 +173,35 @@ class TestWatcher:
         seen = watcher.what_the_watcher_saw(run_id)
         assert seen["polls"] > 1 and seen["verdict"] in ("pass", "undecided")
         assert seen["transitions"][-1].endswith("status succeeded, plan_json stored, trace completed, 1 step(s)")
+
+
+class TestInternalCli:
+    def graph(self, backend, root: Path = REFERENCE_BACKEND) -> str:
+        result = Backend(backend.env, root).run(str(ROOT / "probe" / "import_graph.py"),
+                                                "app.hoc.int.integrations.int_cli", CLI)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def test_the_reference_int_cli_lists_its_commands_and_imports_no_customer_cli(self, backend):
+        from int_cli_behaviour import IntCliBehaviour
+
+        judge = IntCliBehaviour()
+        help_text = Backend(backend.env).run("-m", "app.hoc.int.integrations.int_cli", "--help").stdout
+        assert judge.internal_cli_sub_commands(help_text) == ["demo", "list-skills"]
+        counts = {"runs": 0, "traces": 0, "agents": 1}
+        detail = judge.internal_cli_should_have_created_nothing(counts, dict(counts), {"--help": 0}, self.graph(backend), CLI)
+        assert "not app.hoc.cus.integrations.cus_cli" in detail
+
+    def test_an_int_cli_that_imports_the_customer_cli_and_leaves_a_run_fails_naming_both(self, backend, tmp_path):
+        from int_cli_behaviour import IntCliBehaviour
+
+        root = tmp_path / "backend"
+        shutil.copytree(REFERENCE_BACKEND, root, ignore=shutil.ignore_patterns("__pycache__"))
+        source = root / "app/hoc/int/integrations/int_cli.py"
+        source.write_text(source.read_text().replace(
+            "from app.skills import", "from app.hoc.cus.integrations.cus_cli import main as _customer_main\nfrom app.skills import"))
+        with pytest.raises(AssertionError, match=r"int_cli creates customer runs: rows appeared while its commands "
+                                                 r"\(run: exit 0\) ran: runs 0 → 1; importing it imports the customer "
+                                                 r"CLI \(app.hoc.int.integrations.int_cli → app.hoc.cus.integrations.cus_cli\)"):
+            IntCliBehaviour().internal_cli_should_have_created_nothing(
+                {"runs": 0, "agents": 1}, {"runs": 1, "agents": 1}, {"run": 0}, self.graph(backend, root), CLI)
