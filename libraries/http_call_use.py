@@ -28,18 +28,18 @@ def planned_steps(plan_json: str | None) -> list[dict]:
 class HttpCallUse:
     """Did the run use the http_call the registry lists?"""
 
-    @keyword("Planned http_call URL")
+    @keyword("Planned HTTP Call URL")
     def planned_http_call_url(self, plan_json: str | None) -> str:
         """The URL of the stored plan's first http_call step (empty when it plans none).
 
-        Example: `${url}=    Planned http_call URL    ${run}[plan_json]`
+        Example: `${url}=    Planned HTTP Call URL    ${run}[plan_json]`
         """
         for step in planned_steps(plan_json):
             if step.get("skill") == SKILL:
                 return str((step.get("params") or {}).get("url") or "")
         return ""
 
-    @keyword("Run Should Use http_call As The Registry Lists It")
+    @keyword("Run Should Use HTTP Call As The Registry Lists It")
     def run_should_use_http_call(self, skills: list[str], run: dict, steps: list[dict], url: str = "",
                                  hits: int | None = None) -> str:
         """When the registry lists http_call, the run's plan and its executed steps use http_call, and — where the
@@ -50,7 +50,7 @@ class HttpCallUse:
         http_call URL; `hits` — requests on that URL to the suite's answer (None: not the suite's answer).
         Returns what was compared.
 
-        Example: `${detail}=    Run Should Use http_call As The Registry Lists It    ${skills}    ${run}    ${steps}`
+        Example: `${detail}=    Run Should Use HTTP Call As The Registry Lists It    ${skills}    ${run}    ${steps}`
         """
         planned = [s.get("skill") for s in planned_steps(run.get("plan_json"))]
         executed = [s.get("skill_name") or s.get("skill_id") for s in steps]

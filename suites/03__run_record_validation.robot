@@ -94,5 +94,5 @@ The Run Used http_call As The Skill Registry Listed
     ...    `http_call`", checked again once the run exists: the registry's word against the run's plan, its
     ...    executed steps and, where the suite answers http_call, the request its step made.
     [Tags]    precondition
-    ${detail}=    The Run Should Have Used http_call As The Registry Allows
+    ${detail}=    The Run Should Have Used The Registry's HTTP Call Skill
     Set Test Message    ${detail}
