@@ -11,6 +11,7 @@ import json
 
 from robot.api import logger
 from robot.api.deco import keyword, library
+from robot.api.exceptions import SkipExecution
 
 SKILL = "http_call"
 
@@ -52,6 +53,11 @@ class HttpCallUse:
 
         Example: `${detail}=    Run Should Use HTTP Call As The Registry Lists It    ${skills}    ${run}    ${steps}`
         """
+        # What the run used is read from its rows; without them there is nothing to compare (their own tests fail).
+        if not planned_steps(run.get("plan_json")):
+            raise SkipExecution(f"not reached: runs.plan_json of run {run['id']} holds no plan (see Run Has Plan)")
+        if not steps:
+            raise SkipExecution(f"not reached: run {run['id']} has no step rows (see Steps Exist)")
         planned = [s.get("skill") for s in planned_steps(run.get("plan_json"))]
         executed = [s.get("skill_name") or s.get("skill_id") for s in steps]
         facts = f"the run's plan names {planned}, its executed steps ran {executed}"

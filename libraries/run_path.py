@@ -86,8 +86,9 @@ class RunPath:
             raise AssertionError(f"the path of {run} was not observed: {path['error']}")
         seen = path.get("watched", {}).get(target, {})
         if not seen.get("calls"):
+            ended = "it did not finish" if path.get("exit") is None else f"exit {path.get('exit')}"
             raise AssertionError(f"{target.replace(':', '.')} never executed in {run} of `{path.get('module')} run` "
-                                 f"(exit {path.get('exit')}), traced by probe/call_tracer.py: the run took another path")
+                                 f"({ended}), traced by probe/call_tracer.py: the run took another path")
         chain = " → ".join(short(frame) for frame in seen["chain"])
         logger.info(f"{name}: {chain}")
         return f"{chain} ({seen['calls']} call{'s' if seen['calls'] != 1 else ''})"

@@ -102,6 +102,8 @@ def verdict(transitions: list[Transition], interval: float) -> tuple[str, str]:
     if not transitions:
         return "undecided", "the watcher never saw the run's row (it lived shorter than one poll)"
     for transition in transitions:
+        if transition.state.plan_stored:
+            break  # a plan seen stored first: a later NULL is the plan cleared, not execution before it
         if transition.state.executing_without_plan:
             return "fail", (f"at {transition.at.isoformat(timespec='microseconds')} the run had "
                             f"{transition.state.traces} trace row(s) and {transition.state.steps} step row(s) while "

@@ -4,13 +4,15 @@ Runs inside the backend's interpreter, passed on the command line in front of th
 
     python probe/call_tracer.py --record FILE --watch MODULE:QUALNAME ... -m app.hoc.cus.integrations.cus_cli run ...
 
-No file of the backend changes and no object of it is replaced: `sys.setprofile` (and `threading.setprofile`, for
-threads) only observes. It is chosen over `sys.monitoring` because the backend's Python may be 3.11, and over
-coverage.py's dynamic contexts because those record lines per context, not the chain of calls that reached a function.
-The profile function does one set lookup per call event and walks the stack only on a watched function's first call,
-so its cost stays small next to the backend's own (C-heavy) work.
+No file of the backend changes and no object of the backend is replaced; the tracer only observes, with
+`sys.setprofile` (and `threading.setprofile`): the real backend runs Python 3.11, which has no `sys.monitoring`
+(and no 3.12 was at hand to test a second implementation). A profile function costs one Python call per call event,
+so it is switched off while a module is being imported — module bodies run at import time, not on the command's
+path — by a wrapper around `builtins.__import__`. coverage.py's dynamic contexts were not used: they record lines per
+context, not the chain of calls that reached a function.
 
-FILE gets JSON when the module ends, however it ends: `{"watched": {"MODULE:QUALNAME": {"calls": n, "chain":
+FILE gets JSON on each watched function's first call and when the module ends, however it ends (`exit` is null
+while it runs, so a process killed at its timeout still leaves what it saw): `{"watched": {"MODULE:QUALNAME": {"calls": n, "chain":
 ["module:qualname", ...]}}, "exit": code}` — `chain` is the stack of the first call, outermost first, without the
 tracer's own and runpy's frames.
 """
@@ -18,7 +20,9 @@ tracer's own and runpy's frames.
 from __future__ import annotations
 
 import argparse
+import builtins
 import json
+import os
 import runpy
 import sys
 import threading
@@ -61,6 +65,11 @@ def main() -> None:
                 entry["calls"] += 1
                 if entry["calls"] == 1:
                     entry["chain"] = stack_of(frame)
+                    save(None)  # kept even if the process is killed later (a CLI that hangs)
+
+    def save(exit_code) -> None:
+        with open(args.record, "w") as record:
+            json.dump({"module": args.module, "watched": watched, "exit": exit_code}, record, indent=2)
 
     def stack_of(frame) -> list[str]:
         chain = []
@@ -74,19 +83,45 @@ def main() -> None:
 
     exit_code: object = 0
     sys.argv = [args.module, *rest]
-    threading.setprofile(profile)
-    sys.setprofile(profile)
+    sys.path[0] = os.getcwd()  # as `python -m` does: the working directory, not this file's folder, comes first
+    stop = start_profile(profile)
     try:
         runpy.run_module(args.module, run_name="__main__", alter_sys=True)
     except SystemExit as done:
         exit_code = done.code
     finally:
+        stop()
+        save(exit_code if isinstance(exit_code, int) else (0 if exit_code is None else 1))
+    sys.exit(exit_code)
+
+
+def start_profile(profile):
+    """sys.setprofile for every thread, off while a module is being imported. Returns the function that stops it."""
+    real_import = builtins.__import__
+    depth = threading.local()
+
+    def importing(*args, **kwargs):
+        level = getattr(depth, "n", 0)
+        if level == 0:
+            sys.setprofile(None)
+        depth.n = level + 1
+        try:
+            return real_import(*args, **kwargs)
+        finally:
+            depth.n = level
+            if level == 0:
+                sys.setprofile(profile)
+
+    builtins.__import__ = importing
+    threading.setprofile(profile)
+    sys.setprofile(profile)
+
+    def stop() -> None:
         sys.setprofile(None)
         threading.setprofile(None)
-        with open(args.record, "w") as record:
-            json.dump({"module": args.module, "watched": watched, "exit": exit_code if isinstance(exit_code, int)
-                       else (0 if exit_code is None else 1)}, record, indent=2)
-    sys.exit(exit_code)
+        builtins.__import__ = real_import
+
+    return stop
 
 
 if __name__ == "__main__":

@@ -205,3 +205,27 @@ class TestInternalCli:
                                                  r"CLI \(app.hoc.int.integrations.int_cli → app.hoc.cus.integrations.cus_cli\)"):
             IntCliBehaviour().internal_cli_should_have_created_nothing(
                 {"runs": 0, "agents": 1}, {"runs": 1, "agents": 1}, {"run": 0}, self.graph(backend, root), CLI)
+
+
+def test_a_plan_cleared_after_it_was_seen_stored_is_not_execution_before_the_plan():
+    at = lambda s: datetime(2026, 1, 1, 0, 0, s, tzinfo=timezone.utc)  # noqa: E731
+    seen = [Transition(at(0), State("queued", True, 0, None, 0)),
+            Transition(at(1), State("running", True, 1, "running", 0)),
+            Transition(at(2), State("succeeded", False, 1, "completed", 1))]
+    assert verdict(seen, 0.02)[0] == "pass"
+
+
+def test_a_traced_process_killed_mid_run_leaves_what_it_saw(tmp_path):
+    """A CLI that hangs is killed at its timeout: the record written at the watched call's first execution stays."""
+    import subprocess
+    import sys
+
+    (tmp_path / "hangs.py").write_text("import time\n\ndef watched():\n    pass\n\n"
+                                       "if __name__ == '__main__':\n    watched()\n    time.sleep(30)\n")
+    record = tmp_path / "path.json"
+    with pytest.raises(subprocess.TimeoutExpired):
+        subprocess.run([sys.executable, str(TRACER), "--record", str(record), "--watch", "hangs:watched", "-m", "hangs"],
+                       cwd=tmp_path, timeout=3)
+    path = json.loads(record.read_text())
+    assert path["watched"]["hangs:watched"] == {"calls": 1, "chain": ["hangs:<module>", "hangs:watched"]}
+    assert path["exit"] is None
