@@ -59,6 +59,7 @@ def main() -> None:
         if not candidates:
             return
         module = frame.f_globals.get("__name__", "")
+        module = args.module if module == "__main__" else module
         for wanted_module, function, name in candidates:
             if module == wanted_module and qualname(frame.f_code) == function:
                 entry = watched[name]
