@@ -126,7 +126,7 @@ def main() -> int:
     stats = {profile: {name: summary(r) for name, r in by_variant.items()} for profile, by_variant in runs.items()}
     machine = f"{platform.machine()}, {CORES} cores, Python {platform.python_version()}, {platform.platform()}"
     print(f"{args.rounds} rounds, interleaved; {machine}")
-    print(f"{'profile':8} {'variant':16} {'wall':>6} {'min':>6} {'max':>6} {'CPU':>6} {'floor':>6} {'crit.':>6} {'ratio':>6}  interpreters")
+    print(f"{'profile':11} {'variant':16} {'wall':>6} {'min':>6} {'max':>6} {'CPU':>6} {'floor':>6} {'crit.':>6} {'ratio':>6}  interpreters")
     ratios = {}
     for profile, by_variant in stats.items():
         bare = by_variant["bare plan"]["wall_median"]
@@ -134,7 +134,7 @@ def main() -> int:
             ratio = s["wall_median"] / bare
             ratios[(profile, name)] = ratio
             path = f"{s['critical_path']:6.2f}" if s["critical_path"] is not None else "     -"
-            print(f"{profile:8} {name:16} {s['wall_median']:6.2f} {s['wall_min']:6.2f} {s['wall_max']:6.2f} "
+            print(f"{profile:11} {name:16} {s['wall_median']:6.2f} {s['wall_min']:6.2f} {s['wall_max']:6.2f} "
                   f"{s['cpu_median']:6.2f} {s['cpu_floor']:6.2f} {path} {ratio:5.2f}x  {s['backend_interpreters']}")
     of_floor = {profile: stats[profile]["full suite"]["wall_median"] / stats[profile]["full suite"]["cpu_floor"]
                 for profile in REAL_PROFILES}
