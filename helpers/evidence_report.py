@@ -149,6 +149,9 @@ def render_markdown(doc: dict) -> str:
         order = doc["plan_before_execution"]
         lines += ["", "## Plan stored before execution", "", f"**How:** {code(order.get('how'))}  ",
                   f"**Evidence:** {cell(order.get('detail'))}  "]
+        if order.get("watched"):
+            lines += ["", "Watched while the CLI ran (database time, state):", ""]
+            lines += [f"- {cell(line)}" for line in order["watched"]]
     if doc.get("cli_claims"):
         lines += ["", "## What the CLI claimed (checked against the database)", ""]
         lines += [f"- {cell(k)}: {code(v) if v is not None else '`null`'}" for k, v in doc["cli_claims"].items()]

@@ -1,4 +1,7 @@
-"""A tiny HTTP server on 127.0.0.1 that answers the stub plan's http_call, so no run needs the internet."""
+"""A tiny HTTP server on 127.0.0.1 that answers the stub plan's http_call, so no run needs the internet.
+
+It answers any path and counts the requests per path: each CLI process the suite starts is given a URL of its own
+(`<url>/<process name>`), so a request is attributable to the run that made it."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ ZEN = b"Keep it logically awesome."
 
 class _Zen(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 — the name http.server calls
-        self.server.hits += 1
+        with self.server.lock:
+            self.server.hits += 1
+            self.server.paths[self.path] = self.server.paths.get(self.path, 0) + 1
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.end_headers()
@@ -24,6 +29,8 @@ class HttpCallAnswer:
     def __init__(self) -> None:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Zen)
         self._server.hits = 0
+        self._server.paths = {}
+        self._server.lock = threading.Lock()
         # A short poll interval: shutdown() waits for the serving loop to notice it.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
@@ -34,6 +41,16 @@ class HttpCallAnswer:
     @property
     def hits(self) -> int:
         return self._server.hits
+
+    def url_for(self, name: str) -> str:
+        """The URL that makes `name`'s requests countable on their own."""
+        return f"{self.url}/{name}"
+
+    def hits_on(self, url: str) -> int:
+        """How many requests reached this URL's path."""
+        path = url.split(f"127.0.0.1:{self._server.server_port}", 1)[-1]
+        with self._server.lock:
+            return self._server.paths.get(path, 0)
 
     def start(self) -> "HttpCallAnswer":
         self._thread.start()

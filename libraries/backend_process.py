@@ -81,21 +81,22 @@ class BackendProcess:
 
     @keyword
     def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE",
-                              pythonpath: str = "") -> str:
+                              pythonpath: str = "", env: dict | None = None) -> str:
         """Start `python ARGUMENTS` in the background; `stdin=PIPE` lets `Wait For Backend Process` give it input.
 
         Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI");
-        `pythonpath` — a folder of the suite's own appended to this process's PYTHONPATH (after the plan's `.`).
+        `pythonpath` — a folder of the suite's own appended to this process's PYTHONPATH (after the plan's `.`);
+        `env` — variables for this process only, over the plan's environment.
         Returns `name`.
 
         Example: `Start Backend Process    list-skills    -m    ${CUS_CLI_MODULE}    list-skills    what=cus_cli list-skills`
         """
         command = [self._python, *arguments]
-        env = BackendEnvironment(self._env.variables)
+        variables = BackendEnvironment({**self._env.variables, **(env or {})})
         if pythonpath:
-            env.variables["PYTHONPATH"] = os.pathsep.join(filter(None, (env.get("PYTHONPATH"), pythonpath)))
-        logger.info(self.as_the_plan_writes_it(command, env))
-        hidden = {variable: Secret(value) for variable, value in env.variables.items()}  # see the module's doc
+            variables.variables["PYTHONPATH"] = os.pathsep.join(filter(None, (variables.get("PYTHONPATH"), pythonpath)))
+        logger.info(self.as_the_plan_writes_it(command, variables))
+        hidden = {variable: Secret(value) for variable, value in variables.variables.items()}  # see the module's doc
         popen = self._process.start_process(*command, cwd=self._cwd, env=hidden, alias=name, stdin=stdin)
         Reaper.shared().watch_process(popen.pid)
         self._what[name] = what

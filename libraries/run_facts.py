@@ -37,6 +37,7 @@ SNIPPET = "Coordinator Snippet Runs Against The Run"
 # Each fact of the run and the test (or the suite setup) that establishes it.
 FACTS = {
     "target database": SUITE_SETUP,
+    "skills": "Skill Registry Includes http_call",
     "agent": CLI_RUN,
     "history": CLI_RUN,
     "neighbours": CLI_RUN,

@@ -184,6 +184,29 @@ class Target:
         self.http_call_answer = HttpCallAnswer().start()
         return self.http_call_answer.url
 
+    @keyword("HTTP Call Environment For")
+    def http_call_environment_for(self, name: str) -> dict:
+        """The environment that gives the backend process `name` a URL of its own on the local http_call answer
+        (REFERENCE_HTTP_CALL_URL, which the real backend ignores), so that its requests are counted as its own.
+        Empty when the suite answers no http_call.
+
+        Example: `${env}=    HTTP Call Environment For    customer-cli-run`
+        """
+        if not self.http_call_answer:
+            return {}
+        return {"REFERENCE_HTTP_CALL_URL": self.http_call_answer.url_for(name)}
+
+    @keyword("Requests To The Local HTTP Call Answer")
+    def requests_to_http_call_answer(self, url: str) -> int | None:
+        """How many requests reached `url` on the suite's own http_call answer; None when `url` is not the suite's
+        answer (the backend called something else, e.g. the real api.github.com through HTTPS_PROXY).
+
+        Example: `${hits}=    Requests To The Local HTTP Call Answer    ${url}`
+        """
+        if not self.http_call_answer or not url.startswith(self.http_call_answer.url):
+            return None
+        return self.http_call_answer.hits_on(url)
+
     @keyword("Stop The Local HTTP Call Answer")
     def stop_http_call_answer(self) -> None:
         """Stop the local HTTP answer (nothing when it was not started).

@@ -56,6 +56,7 @@ Skill Registry Includes http_call
     ...    `http_call`." Asked through the backend's own `cus_cli list-skills`.
     Depends On Test    The Target Is Configured
     ${skills}=    Wait For The Registered Skills
+    Set Run Fact    skills    ${skills}
     Should Contain    ${skills}    http_call    the skill registry has no http_call; it lists ${skills}    values=False
     Set Test Message    cus_cli list-skills lists ${skills}
 

@@ -2,6 +2,7 @@
 Documentation    Plan §3, Run Record Validation: the plan's three queries, on the suite's read-only connection.
 
 Resource         ../resources/database.resource
+Resource         ../resources/customer_cli.resource
 
 Name             §3 Run Record Validation
 
@@ -48,3 +49,11 @@ Steps Exist
     [Tags]    AC3
     ${steps}=    Step Rows Should Exist For The Run
     Set Test Message    ${steps}
+
+The Run Used http_call As The Skill Registry Listed
+    [Documentation]    Plan §0: "Skill registry includes `http_call` or the selected run plan will not use
+    ...    `http_call`", checked again once the run exists: the registry's word against the run's plan, its
+    ...    executed steps and, where the suite answers http_call, the request its step made.
+    [Tags]    precondition
+    ${detail}=    The Run Should Have Used The Registry's HTTP Call Skill
+    Set Test Message    ${detail}

@@ -92,6 +92,27 @@ Neighbour Runs Are Intact Under Their Own Tenant
     ${detail}=    The Neighbour Runs Should Be Intact Under Their Own Tenant
     Set Test Message    ${detail}
 
+Plan Generation Ran Through generate_plan_for_run In A Real Run
+    [Documentation]    Plan §1 "Plan generation via `generate_plan_for_run`", observed: it executed in a real
+    ...    `cus_cli run` (the earlier neighbour, run under a call tracer given on the command line), and the message
+    ...    shows the chain of calls that reached it.
+    [Tags]    AC2
+    ${chain}=    The Run Path Should Have Executed    generate_plan_for_run
+    Set Test Message    ${chain}
+
+Execution Ran Through RunRunner In A Real Run
+    [Documentation]    Plan §1 "Execution via `RunRunner`", observed: `RunRunner.run` executed in a real `cus_cli run`
+    ...    (the earlier neighbour, traced), and the message shows the chain of calls that reached it.
+    ${chain}=    The Run Path Should Have Executed    RunRunner
+    Set Test Message    ${chain}
+
+The Internal CLI Creates No Customer Run When Its Commands Run
+    [Documentation]    Plan §1 "`int_cli.py` contains no customer run creation", by behaviour rather than by grep:
+    ...    running int_cli's commands leaves no run, trace or agent row, and importing it does not import the
+    ...    customer CLI.
+    ${detail}=    The Internal CLI's Commands Should Create No Run
+    Set Test Message    ${detail}
+
 The Backend's Code Did Not Change During The Run
     [Documentation]    Provenance: every source file under backend/ is as it was before the first backend process
     ...    started (the real v4 execution fixed code in the middle of its run). Checked last, after the others.

@@ -51,14 +51,14 @@ class TestStaticChecks:
         path = edited(tmp_path, CUS_CLI, "    _generate_plan_or_fail(run_id, agent_id, goal)\n",
                       "    pass\n")
         with pytest.raises(AssertionError, match=r"calls generate_plan_for_run \(line \d+ in _generate_plan_or_fail\) "
-                                                 r"but not on the `run` command's path \(main → _dispatch\)"):
+                                                 r"but not on the `run` command's path: the call is unreachable"):
             checks.call_should_be_reachable_from_the_command(path, "run", "generate_plan_for_run")
 
     def test_a_call_reached_only_from_another_command_is_not_on_the_path(self, tmp_path):
         path = edited(tmp_path, CUS_CLI, "        agent_id = create_agent(args.name, args.tenant_id)\n",
                       "        agent_id = create_agent(args.name, args.tenant_id)\n        execute_run_sync(agent_id)\n")
         path = edited(tmp_path, Path(path), "    result = execute_run_sync(run_id, wait=wait)\n", "    result = {}\n")
-        with pytest.raises(AssertionError, match="not reachable from the handler"):
+        with pytest.raises(AssertionError, match="the call is unreachable — nothing on the path"):
             checks.call_should_be_reachable_from_the_command(path, "run", "RunRunner")
 
     def test_optional_tenant_on_run_fails_even_when_another_command_has_it(self, tmp_path):

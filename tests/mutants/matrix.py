@@ -54,6 +54,9 @@ class Mutant:
     variables: dict[str, str] = field(default_factory=dict)
     database_revision: str = "head"
     root: str = "reference"
+    # False: the suite gets DATABASE_URL without STATEMENT_LOG, as against a database it does not own and whose
+    # server does not log statements — what the suite then observes (the watcher) must still catch the defect.
+    statement_log: bool = True
 
 
 HEALTHY = Mutant(name="healthy", defect="the reference backend as it is")
@@ -185,7 +188,7 @@ def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Pa
             url = url.replace("{url}", fresh) if url else fresh
         command = robot_command(workdir / "results", {"SUT_ROOT": str(sut), **variables}, "--log", "NONE", "--report",
                                 "NONE", "--xunit", "NONE", "--console", "none", *options, suites=suite / "suites")
-        env = robot_environment(DATABASE_URL=url, STATEMENT_LOG=str(postgres.log_file))
+        env = robot_environment(DATABASE_URL=url, STATEMENT_LOG=str(postgres.log_file) if mutant.statement_log else "")
         subprocess.run(command, env=env, capture_output=True, timeout=RUN_TIMEOUT)
         run.outcomes, criteria = outcomes_of(workdir / "results" / "output.xml")
         evidence_file = workdir / "results" / "evidence.json"
