@@ -1,5 +1,6 @@
-"""A listener for the console: after Robot has written its output files, the last lines say the verdict — one line per
-criterion — and where evidence.md is. Named in robot.args (`--listener console_verdict`), so every run prints it."""
+"""A listener for the console: after Robot has written its output files, the last lines say the verdict, one `Cause:`
+line per independent cause of failure, one line per criterion, and where evidence.md is. Named in robot.args
+(`--listener console_verdict`), so every run prints it."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def close() -> None:
         return
     document = json.loads((_outdir[0] / "evidence.json").read_text())
     lines = [f"Run Proof Test Plan v4: {document.get('result_line', document.get('result'))}"]
+    lines += [f"  Cause: {line}" for line in document.get("cause_lines", [])]
     lines += [f"  {verdict_line(ac, document)}" for ac in CRITERIA]
     lines.append(f"Evidence: {_outdir[0] / 'evidence.md'}")
     print("\n".join(lines), file=sys.__stdout__)

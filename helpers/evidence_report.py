@@ -83,32 +83,71 @@ def verdict_line(ac: str, doc: dict) -> str:
     return f"{ac}: {result}"
 
 
+def _tests_of(ac: str, doc: dict) -> str:
+    """Which tests decided a criterion — names only; their values are in §7 and their messages under Every test."""
+    tests = doc.get("criteria_tests", {}).get(ac, [])
+    if not tests:
+        return "no test selected"
+    passed = [t["name"] for t in tests if t["status"] == "PASS"]
+    failed = [t["name"] for t in tests if t["status"] == "FAIL"]
+    unreached = [t["name"] for t in tests if t["status"] not in ("PASS", "FAIL")]
+    parts = [f"{len(passed)} of {len(tests)} passed"]
+    parts += [f"failed: {', '.join(failed)}"] if failed else []
+    parts += [f"not reached: {', '.join(unreached)}"] if unreached else []
+    return "; ".join(parts)
+
+
+def _pictures(doc: dict) -> list[str]:
+    lines = ["", "## Pictures", ""]
+    picture = doc.get("timeline_picture")
+    if picture:
+        lines += [f"**Timeline:** [{picture}]({picture}) — the run on one time axis  ", "",
+                  f"![The run on one time axis]({picture})", ""]
+    else:
+        lines += ["**Timeline:** none — the customer CLI never started, so there is no run to draw  ", ""]
+    chain = doc.get("hash_chain")
+    if chain:
+        lines += ["**Hash chain** (recomputed by the suite from aos_trace_steps; sha256 of the run id, then each "
+                  "`index:skill:status` with the store's status coercion):", "",
+                  "| Link | Input | sha256 after it |", "|---|---|---|"]
+        lines += [f"| {number} | {code(link['input'])} | {code(link['digest'])} |"
+                  for number, link in enumerate(chain.get("links", []))]
+        lines += ["", f"**Suite's root:** {code(chain.get('suite_root'))}  ",
+                  f"**Coordinator's root:** {code(chain.get('coordinator_root'))}  ",
+                  f"**Roots match:** {'yes' if chain.get('match') else 'NO'}  "]
+    else:
+        lines.append("**Hash chain:** not recomputed — its beyond-plan check did not run or had no step rows  ")
+    return lines
+
+
 def render_markdown(doc: dict) -> str:
-    lines = ["# Run Proof Test Plan v4 — evidence", "", f"**Result:** {cell(doc['result_line'])}  ",
-             f"**Started:** {code(doc.get('started_at', ''))}  ", f"**Generated:** {code(doc.get('generated_at', ''))}  "]
-    if doc.get("first_failure") and doc["result"] != "INCOMPLETE":
-        lines.append(f"**{doc.get('first_failure_label', 'First failure')}:** {cell(doc['first_failure'])}  ")
-    if doc["result"] == "INCOMPLETE":
-        lines.append(f"**Stopped:** {cell(doc.get('stop_reason'))}  ")
+    """evidence.md, each value once: the result and its causes, §2 Record, §7 Output Template, the rules, the
+    pictures, then the detail."""
+    causes = doc.get("causes", [])
+    cause_of = {}
+    for number, cause in enumerate(causes, 1):
+        for name in [cause.get("test"), *cause.get("failures", []), *cause.get("not_reached", [])]:
+            cause_of.setdefault(name, number)
+    lines = ["# Run Proof Test Plan v4 — evidence", "", f"**Result:** {cell(doc['result_line'])}  "]
+    lines += [f"**Cause:** {cell(line)}  " for line in doc.get("cause_lines", [])]
     if not doc.get("plan_complete", True):
         lines.append("**Selection:** only part of the plan was selected — criteria without selected tests are NOT RUN  ")
-    for name, value in doc.get("target", {}).items():
-        lines.append(f"**{name}:** {code(value)}  ")
+    lines += [f"**Started:** {code(doc.get('started_at', ''))}  ", f"**Generated:** {code(doc.get('generated_at', ''))}  "]
     lines += ["", "## 2. Customer CLI Run — Record", ""]
     lines += [f"**{label}:** {shown(doc, key)}  " for key, label in RECORD]
+    recorded = {key for key, _ in RECORD}
     lines += ["", "## 7. Output Template", ""]
-    lines += [f"**{label}:** {shown(doc, key)}  " for key, label in TEMPLATE]
-    lines += ["", "## 6. Acceptance Criteria", "", "| # | Criterion | Result | Proved by |", "|---|---|---|---|"]
+    lines += [f"**{label}:** {'(§2 above)' if key in recorded else shown(doc, key)}  " for key, label in TEMPLATE]
+    lines += ["", "## Rules", "", "Each check's result and what it observed are listed under “Every test” below.",
+              "<!-- issue 23: the table of rules goes here -->"]
+    lines += _pictures(doc)
+    lines += ["", "## 6. Acceptance Criteria", "", "| # | Criterion | Result | Tests |", "|---|---|---|---|"]
     for ac, text in CRITERIA.items():
-        result = doc["acceptance"].get(ac, "NOT RUN")
-        _, _, detail = verdict_line(ac, doc).partition(" — ")
-        lines.append(f"| {ac} | {cell(text)} | {result} | {cell(detail)} |")
+        lines.append(f"| {ac} | {cell(text)} | {doc['acceptance'].get(ac, 'NOT RUN')} | {cell(_tests_of(ac, doc))} |")
+    lines += ["", "## Target", ""]
+    lines += [f"**{name}:** {code(value)}  " for name, value in doc.get("target", {}).items()] or ["none recorded"]
     lines += ["", "## Plan deviations", ""]
     lines += [f"- {cell(d)}" for d in doc.get("deviations", [])] or ["- none"]
-    if doc.get("plan_before_execution"):
-        order = doc["plan_before_execution"]
-        lines += ["", "## Plan stored before execution", "", f"**How:** {code(order.get('how'))}  ",
-                  f"**Evidence:** {cell(order.get('detail'))}  "]
     if doc.get("cli_claims"):
         lines += ["", "## What the CLI claimed (checked against the database)", ""]
         lines += [f"- {cell(k)}: {code(v) if v is not None else '`null`'}" for k, v in doc["cli_claims"].items()]
@@ -122,15 +161,24 @@ def render_markdown(doc: dict) -> str:
     if doc.get("provenance"):
         lines += ["", "## Provenance", ""]
         lines += [f"- {cell(k)}: {code(v) if v not in (None, '') else '`null`'}" for k, v in doc["provenance"].items()]
-    if doc.get("beyond_plan"):
-        lines += ["", "## Beyond the plan", "", "| Check | Result | Evidence |", "|---|---|---|"]
-        lines += [f"| {cell(name)} | {c['status']} | {cell(c['detail'])} |" for name, c in doc["beyond_plan"].items()]
-    if doc.get("not_reached"):
+    unexplained = {text: [n for n in names if n not in cause_of] for text, names in doc.get("not_reached", {}).items()}
+    unexplained = {text: names for text, names in unexplained.items() if names}
+    if unexplained:
         lines += ["", "## Not reached, and why", ""]
-        for cause, names in doc["not_reached"].items():
-            lines.append(f"- {cell(cause)} — {len(names)} test{'s' if len(names) != 1 else ''}: {cell(', '.join(names))}")
-    lines += ["", "## Every test", "", "| Test | Result | Message |", "|---|---|---|"]
+        for text, names in unexplained.items():
+            lines.append(f"- {cell(text)} — {len(names)} test{'s' if len(names) != 1 else ''}: {cell(', '.join(names))}")
+    lines += ["", "## Every test", "", "| Test | Result | Detail |", "|---|---|---|"]
     for test in doc.get("tests", []):
-        message = "see “Not reached, and why”" if test["status"] == "NOT REACHED" else test["message"]
-        lines.append(f"| {cell(test['name'])} | {test['status']} | {cell(message)} |")
+        number = cause_of.get(test["name"])
+        if number and causes[number - 1].get("test") == test["name"]:
+            detail = f"cause {number} (above)"
+        elif number and test["status"] == "NOT REACHED":
+            detail = f"not reached — follows cause {number}"
+        elif number:
+            detail = f"{test['message']} — follows cause {number}"
+        elif test["status"] == "NOT REACHED":
+            detail = "see “Not reached, and why”"
+        else:
+            detail = test["message"]
+        lines.append(f"| {cell(test['name'])} | {test['status']} | {cell(detail)} |")
     return "\n".join(lines) + "\n"

@@ -22,10 +22,13 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword, library
 
+from causes import attribute, cause_line, dependencies_of_suite
 from criteria import CRITERIA
 from evidence_report import TEMPLATE_KEYS, render_markdown, verdict_line
 from masking import mask, one_line
+from run_facts import FACTS
 from suite_model import full_suite, message_line
+from timeline_picture import PICTURE, render_timeline
 
 STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
 
@@ -56,6 +59,8 @@ class Evidence:
         self.final = False
         self._detail = ""
         self._current_test = ""
+        self.dependencies: dict[str, set[str]] = {}
+        self.picture: str | None = None
 
     # --- keywords: recording only -------------------------------------------------------------------------------
     @keyword
@@ -110,6 +115,8 @@ class Evidence:
         selected = list(data.all_tests)
         self.all_selected = [t.name for t in selected]
         whole = list(full_suite(str(data.source)).all_tests) if data.source else selected
+        if data.source:
+            self.dependencies = dependencies_of_suite(full_suite(str(data.source)), FACTS)
         for ac in CRITERIA:
             self.selected[ac] = [t.name for t in selected if t.tags.match(ac)]
         chosen = set(self.all_selected)
@@ -154,15 +161,37 @@ class Evidence:
         setup_error = message_line(result.message)
         if setup_error and not self.outcomes:
             self.values.setdefault("setup_error", setup_error)
+        self.picture = self._draw_timeline()
         document = self.document(setup_error=setup_error)
+        earlier = list(result.metadata.items())
+        result.metadata.clear()  # the verdict and its causes open the report's metadata
         result.metadata["Result"] = mask(document["result_line"])
+        lines = document["cause_lines"]
+        for number, line in enumerate(lines, 1):
+            result.metadata["Cause" if len(lines) == 1 else f"Cause {number}"] = mask(line)
         first = f" First failure: {document['first_failure']}" if document["first_failure"] else ""
         result.doc = mask(f"*Result: {document['result_line']}*{first}\n\n{result.doc}")
         result.metadata["First failure"] = mask(document["first_failure"] or "none")
         for ac in CRITERIA:
             result.metadata[ac] = mask(verdict_line(ac, document))
+        if self.picture:
+            result.metadata["Timeline"] = f"[{self.picture}|the run on one time axis ({self.picture})]"
+        for name, value in earlier:
+            result.metadata.setdefault(name, value)
         self._write(document)
         self.final = True
+
+    def _draw_timeline(self) -> str | None:
+        """The run's timeline picture, drawn once the suite has ended (off the critical path); None without data."""
+        timeline = self.values.get("run_timeline")
+        if not timeline or not timeline.get("events") or self.outdir is None:
+            return None
+        try:
+            render_timeline(timeline, self.outdir / PICTURE)
+        except Exception as exc:  # noqa: BLE001 — a picture that cannot be drawn must not cost the verdict
+            print(f"runproof: the timeline picture could not be drawn: {exc}", file=sys.__stderr__)
+            return None
+        return PICTURE
 
     def close(self) -> None:
         if self.outdir is not None and not self.final:
@@ -219,6 +248,13 @@ class Evidence:
         if unheard:
             cause = incomplete or (self._interruption() if self.signals else "never ran: the run stopped before it")
             not_reached.setdefault(cause, []).extend(unheard)
+        causes = attribute(self.outcomes, ran, self.dependencies)
+        if setup_error:  # a failed suite setup fails every test with its own reason: one cause, not one per test
+            causes = [{"test": "suite setup", "message": setup_error, "failures": failures,
+                       "not_reached": [n for n in ran if self.outcomes[n][0] == "SKIP"]}]
+        if result == "INCOMPLETE":
+            causes.append({"test": "", "message": incomplete or self._interruption(), "failures": [],
+                           "not_reached": unheard})
         counts = {status: sum(1 for n in ran if self.outcomes[n][0] == status) for status in ("PASS", "FAIL", "SKIP")}
         result_line = {"PASS": f"PASS — {counts['PASS']} tests passed",
                        "FAIL": f"FAIL — {counts['FAIL']} failed, {counts['SKIP'] + len(unheard)} not reached, "
@@ -245,6 +281,9 @@ class Evidence:
             "tests": [{"name": n, "status": _word(self.outcomes[n][0]), "message": mask(self.outcomes[n][1])} for n in ran]
                      + [{"name": n, "status": "NOT REACHED", "message": ""} for n in unheard],
             "not_reached": not_reached,
+            "causes": [{**cause, "message": mask(cause["message"])} for cause in causes],
+            "cause_lines": [mask(cause_line(cause)) for cause in causes],
+            "timeline_picture": self.picture,
             "unreached_fields": [key for key in TEMPLATE_KEYS if key not in self.values],
             "started_at": self.started_at,
             "generated_at": _now(),

@@ -85,6 +85,20 @@ class RunChecks:
         return f"goal={goal!r}, agent_id={agent}"
 
     @keyword
+    def run_should_carry_the_tenant_and_origin_passed(self, row: dict, tenant: str, origin: str) -> str:
+        """runs.tenant_id and runs.origin_system_id are the values passed with --tenant-id and --origin-system-id
+        (plan §2's criterion 1, on the row the CLI created — the row's value is the fact, contract §1).
+
+        Given the runs row, the tenant and origin passed. Returns the evidence line.
+
+        Example: `Run Should Carry The Tenant And Origin Passed    ${row}    ${TENANT_ID}    ${ORIGIN_SYSTEM_ID}`
+        """
+        for column, passed in (("tenant_id", tenant), ("origin_system_id", origin)):
+            if row.get(column) != passed:
+                fail(f"runs.{column} is {row.get(column)!r} (passed: {passed!r}) for run {row['id']}")
+        return f"tenant_id {row['tenant_id']}, origin_system_id {row['origin_system_id']}"
+
+    @keyword
     def run_should_have_succeeded(self, row: dict, claims: dict) -> str:
         """The runs row says `succeeded`, the CLI exited 0, and every `Status:`/`Error:` line it printed agrees
         with the row (the CLI exits 0 for failed and retry runs too, contract §1).
@@ -179,7 +193,8 @@ class RunChecks:
         """
         statuses = [step["status"] for step in steps]
         if not statuses or any(status != "succeeded" for status in statuses):
-            fail(f"run {run_id} succeeded but its step statuses are {statuses}")
+            why = "; ".join(_step_error(step) for step in steps if step["status"] != "succeeded")
+            fail(f"run {run_id} succeeded but its step statuses are {statuses}{': ' + why if why else ''}")
         return f"step statuses {statuses}"
 
     @keyword
@@ -261,6 +276,21 @@ class RunChecks:
                     fail(f"{label} changed while the proof run ran: its {table} were {_changes(before[table], now[table])}")
         return (f"{', '.join(ids)} ({neighbour['tenant_id']}, {neighbour['when']}): {len(traces)} trace(s), "
                 f"{len(now['steps'])} step(s){', unchanged since it finished' if before is not None else ''}")
+
+
+def _step_error(step: dict) -> str:
+    """Where a step's own failure is recorded: `outcome_data.error` (the skill's result), else its outcome_code."""
+    data = step.get("outcome_data")
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            pass
+    error = data.get("error") if isinstance(data, dict) else data
+    return (f"step {step.get('step_index')} {step.get('skill_name')} is '{step.get('status')}', "
+            f"outcome_data.error {error!r}" if error else
+            f"step {step.get('step_index')} {step.get('skill_name')} is '{step.get('status')}', "
+            f"outcome_code {step.get('outcome_code')!r}")
 
 
 def _changes(before: list[dict], after: list[dict]) -> str:

@@ -25,7 +25,7 @@ Root Hash Recomputed From Postgres Equals The Coordinator's
     ${proof}=    Run Fact    proof
     ${steps}=    Run Fact    steps
     Skip If    not $steps    not reached: run ${run}[id] has no step rows (see Steps Exist)
-    ${recomputed}=    Root Hash From Step Rows    ${run}[id]    ${steps}
+    ${recomputed}=    Root Hash From Step Rows    ${run}[id]    ${steps}    ${proof}[root_hash]
     Record Beyond Plan    recomputed ${recomputed} from ${{ len($steps) }} Postgres step rows;
     ...    coordinator ${proof}[root_hash] with chain_length ${proof}[chain_length]
     Should Be Equal    ${recomputed}    ${proof}[root_hash]
@@ -140,7 +140,8 @@ The Trace Belongs To The Run's Tenant
     ${traces}=    Run Fact    trace
     Record Beyond Plan    run tenant ${run}[tenant_id], trace tenant ${traces}[0][tenant_id]
     Should Be Equal    ${traces}[0][tenant_id]    ${TENANT_ID}
-    ...    the trace is recorded under tenant ${traces}[0][tenant_id], the run belongs to ${TENANT_ID}    values=False
+    ...    aos_traces.tenant_id is '${traces}[0][tenant_id]', runs.tenant_id is '${run}[tenant_id]' (passed: '${TENANT_ID}')
+    ...    values=False
     Set Test Message    trace tenant ${traces}[0][tenant_id]
 
 The Run Records The Origin Passed, Not The CLI's Default

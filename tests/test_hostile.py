@@ -120,7 +120,9 @@ def assert_clean_stop(run: SuiteRun, failing_test: str, says: str, secrets: tupl
     evidence = run.evidence
     assert evidence["result"] == "FAIL" and says in evidence["stop_reason"]
     markdown = (run.outdir / "evidence.md").read_text()
-    assert markdown.count("**Stopped at:**") + markdown.count("**First failure:**") == 1
+    causes = [line for line in markdown.splitlines() if line.startswith("**Cause:**")]
+    assert causes and causes[0].startswith(f"**Cause:** {says}"[:40]) or says in causes[0], causes
+    assert len(causes) == len(evidence["causes"]), "one Cause line per independent cause"
     assert_evidence_renders(run.outdir)
     for path in run.outdir.rglob("*"):
         text = path.read_text(errors="replace") if path.is_file() else ""
