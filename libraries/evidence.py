@@ -163,21 +163,19 @@ class Evidence:
             self.values.setdefault("setup_error", setup_error)
         self.picture = self._draw_timeline()
         document = self.document(setup_error=setup_error)
-        earlier = list(result.metadata.items())
-        result.metadata.clear()  # the verdict and its causes open the report's metadata
         result.metadata["Result"] = mask(document["result_line"])
         lines = document["cause_lines"]
         for number, line in enumerate(lines, 1):
             result.metadata["Cause" if len(lines) == 1 else f"Cause {number}"] = mask(line)
-        first = f" First failure: {document['first_failure']}" if document["first_failure"] else ""
-        result.doc = mask(f"*Result: {document['result_line']}*{first}\n\n{result.doc}")
+        # Robot lists metadata sorted by name; the documentation above it is where the report opens: the verdict,
+        # then one line per cause.
+        causes = "".join(f"\n\n*Cause:* {line}" for line in lines)
+        result.doc = mask(f"*Result: {document['result_line']}*{causes}\n\n{result.doc}")
         result.metadata["First failure"] = mask(document["first_failure"] or "none")
         for ac in CRITERIA:
             result.metadata[ac] = mask(verdict_line(ac, document))
         if self.picture:
             result.metadata["Timeline"] = f"[{self.picture}|the run on one time axis ({self.picture})]"
-        for name, value in earlier:
-            result.metadata.setdefault(name, value)
         self._write(document)
         self.final = True
 
