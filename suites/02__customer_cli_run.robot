@@ -18,12 +18,8 @@ Customer CLI Creates A Run With Explicit Tenant And Origin
     [Tags]    AC1
     Depends On Suite    §0 Scope And Preconditions
     ${before}=    Prepare The Proof Run
-    Start The Customer CLI Run
-    ...    customer-cli-run
-    ...    ${before}[agent]
-    ...    ${GOAL}
-    ...    ${TENANT_ID}
-    ...    ${ORIGIN_SYSTEM_ID}
+    Start The Customer CLI Run    customer-cli-run    ${before}[agent]    ${GOAL}
+    ...    ${TENANT_ID}    ${ORIGIN_SYSTEM_ID}
     ${claims}=    Wait For The Customer CLI Claims    customer-cli-run    ${before}
     Set Run Fact    cli claims    ${claims}
     ${row}=    Prove The Run Is This Invocation's    ${claims}    ${before}

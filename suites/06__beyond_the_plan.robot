@@ -139,7 +139,9 @@ The Trace Belongs To The Run's Tenant
     ${run}=    Run Fact    run
     ${traces}=    Run Fact    trace
     Record Beyond Plan    run tenant ${run}[tenant_id], trace tenant ${traces}[0][tenant_id]
-    Should Be Equal    ${traces}[0][tenant_id]    ${TENANT_ID}
+    Should Be Equal
+    ...    ${traces}[0][tenant_id]
+    ...    ${TENANT_ID}
     ...    aos_traces.tenant_id is '${traces}[0][tenant_id]', runs.tenant_id is '${run}[tenant_id]' (passed: '${TENANT_ID}')
     ...    values=False
     Set Test Message    trace tenant ${traces}[0][tenant_id]
