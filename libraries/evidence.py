@@ -63,6 +63,7 @@ class Evidence:
         self._current_test = ""
         self.dependencies: dict[str, set[str]] = {}
         self.picture: str | None = None
+        self._drawer: subprocess.Popen | None = None
 
     # --- keywords: recording only -------------------------------------------------------------------------------
     @keyword
@@ -129,6 +130,8 @@ class Evidence:
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._wrap_signal(signum)
         atexit.register(self._at_exit)
+        self._drawer = _start_drawer()
+        atexit.register(self._await_drawer)
 
     def _wrap_signal(self, signum: int) -> None:
         original = signal.getsignal(signum)
@@ -183,23 +186,40 @@ class Evidence:
         self.final = True
 
     def _draw_timeline(self) -> str | None:
-        """The run's timeline picture, drawn by a process of its own once the last test has ended, while Robot
-        writes output.xml, log.html and report.html (matplotlib's import and drawing cost ≈ 0.7 s of CPU, `make
-        bench`); awaited before the suite exits. None when there is nothing to draw (the CLI never started)."""
+        """Hand the run's timeline to the drawing process (started with the suite, matplotlib imported while the
+        tests ran): it draws while Robot writes output.xml, log.html and report.html, and is awaited before the
+        suite exits. None when there is nothing to draw (the customer CLI never started) or no drawing process."""
         timeline = self.values.get("run_timeline")
-        if not timeline or not timeline.get("events") or self.outdir is None:
+        if not timeline or not timeline.get("events") or self.outdir is None or self._drawer is None:
             return None
-        data = self.outdir / ".timeline.json"
+        request = json.dumps({"path": str(self.outdir / PICTURE), "timeline": timeline}, default=str)
         try:
-            self.outdir.mkdir(parents=True, exist_ok=True)
-            data.write_text(json.dumps(timeline, default=str))
-            drawer = subprocess.Popen([sys.executable, timeline_picture.__file__, str(data), str(self.outdir / PICTURE)],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            self._drawer.stdin.write(request)
+            self._drawer.stdin.close()
         except OSError as exc:
             print(f"runproof: the timeline picture could not be drawn: {exc}", file=sys.__stderr__)
             return None
-        atexit.register(_await_drawing, drawer, data)
         return PICTURE
+
+    def _await_drawer(self) -> None:
+        """At exit: an empty request (nothing to draw) ends the drawing process; otherwise wait for the picture."""
+        drawer, self._drawer = self._drawer, None
+        if drawer is None:
+            return
+        try:
+            if not drawer.stdin.closed:
+                drawer.stdin.close()
+        except OSError:
+            pass
+        drawer.stdin = None  # closed above: communicate() must not flush it
+        try:
+            _, errors = drawer.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            drawer.kill()
+            drawer.communicate()
+            errors = "it did not finish within 60s"
+        if drawer.returncode:
+            print(f"runproof: the timeline picture could not be drawn: {one_line(errors or '')}", file=sys.__stderr__)
 
     def close(self) -> None:
         if self.outdir is not None and not self.final:
@@ -330,15 +350,17 @@ class Evidence:
             return os.getcwd()
 
 
-def _await_drawing(drawer: subprocess.Popen, data: Path) -> None:
+def _start_drawer() -> subprocess.Popen | None:
+    """The timeline's drawing process: it imports matplotlib now (≈ 0.4 s of CPU, off the run's critical path) and
+    then waits for one request on stdin. It lives in helpers/, not in the output folder, and ends at EOF — also
+    when the suite is killed, since its stdin then closes."""
     try:
-        _, errors = drawer.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        drawer.kill()
-        errors = "it did not finish within 60s"
-    data.unlink(missing_ok=True)
-    if drawer.returncode:
-        print(f"runproof: the timeline picture could not be drawn: {one_line(errors or '')}", file=sys.__stderr__)
+        return subprocess.Popen([sys.executable, timeline_picture.__file__], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                cwd=os.path.dirname(timeline_picture.__file__))
+    except OSError as exc:
+        print(f"runproof: no timeline picture: {exc}", file=sys.__stderr__)
+        return None
 
 
 def _word(status: str) -> str:
