@@ -15,8 +15,9 @@ ROBOT_LISTENER_API_VERSION = 3
 _outdir: list[Path] = []
 
 
-def output_file(path: str) -> None:
-    _outdir[:] = [Path(path).parent]
+def output_file(path: str | None) -> None:
+    if path:  # None with `--output NONE` (a dry run)
+        _outdir[:] = [Path(path).parent]
 
 
 def close() -> None:
