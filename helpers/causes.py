@@ -50,6 +50,9 @@ RULES: dict[str, tuple[str, ...]] = {
     HASH_CHAIN_VERIFIED: (READ_THIS_TRACE, SAME_STEPS),
     "Coordinator Verified A Chain Of At Least One Step": (HASH_CHAIN_VERIFIED,),
     "Root Hash Recomputed From Postgres Equals The Coordinator's": (HASH_CHAIN_VERIFIED, SAME_STEPS),
+    # It reads the CLI's default with the same static check as plan §1.
+    "The Run Records The Origin Passed, Not The CLI's Default":
+        ("Customer CLI Has An Optional --origin-system-id With A Default",),
 }
 
 

@@ -90,6 +90,13 @@ def test_independent_failures_are_independent_causes_in_the_order_they_ran():
     assert [c["test"] for c in causes] == ["Skill Registry Includes http_call", "Coordinator Tests Pass"]
 
 
+def test_one_static_fact_read_twice_is_one_cause():
+    message = "--origin-system-id has no default: cus_cli.py:181 `run.add_argument('--origin-system-id')`"
+    failed = {"Customer CLI Has An Optional --origin-system-id With A Default": message,
+              "The Run Records The Origin Passed, Not The CLI's Default": message}
+    assert len(attribute(outcomes(failed), ORDER, DEPENDENCIES)) == 1
+
+
 def test_a_passing_run_has_no_cause():
     assert attribute(outcomes({}), ORDER, DEPENDENCIES) == []
 
