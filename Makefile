@@ -13,7 +13,7 @@ CHECKOUT := $(CURDIR)
 ROBOT_ARGS := --argumentfile robot.args
 unexport ROBOT_OPTIONS
 
-.PHONY: setup venv-belongs-here postgres run test pytest lint dryrun suite mutants bench clean
+.PHONY: setup venv-belongs-here postgres run test pytest lint dryrun suite mutants bench browser clean
 
 setup: venv-belongs-here $(VENV)/.installed postgres
 
@@ -30,6 +30,7 @@ $(VENV)/.installed: requirements.txt helpers/activate_options.py
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(PYTHON) -c 'import matplotlib.font_manager'  # builds matplotlib's font cache once, not in the first run
 	printf '%s\n%s\n' "$(CURDIR)/libraries" "$(CURDIR)/helpers" > "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/runproof-libraries.pth"
 	sed -i '/^export ROBOT_OPTIONS=/d' $(VENV)/bin/activate
 	$(PYTHON) helpers/activate_options.py "$(CURDIR)/robot.args" >> $(VENV)/bin/activate
@@ -66,6 +67,12 @@ bench: setup
 	$(PYTHON) bench/bench.py
 
 test: pytest lint dryrun suite mutants
+
+# Not part of `make test`: opens log.html and report.html of a suite run in headless Chromium (Debian package
+# chromium, installed here if missing) and checks that the pictures render with content.
+browser: setup
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	RUNPROOF_BROWSER=1 $(PYTHON) -m pytest tests/test_browser.py -q
 
 clean:
 	rm -rf $(VENV) results/*.html results/*.xml results/*.json results/*.md

@@ -120,6 +120,33 @@ def ac5_added_cost(backend: Path, rounds: int) -> dict:
     return {"medians": median, "added": added}
 
 
+PICTURE_COST = """
+import json, sys, time
+started = time.perf_counter()
+import matplotlib
+matplotlib.use("Agg")
+from matplotlib import pyplot  # noqa: F401
+imported = time.perf_counter()
+from timeline_picture import render_timeline
+from pathlib import Path
+render_timeline(json.loads(Path(sys.argv[1]).read_text())["run_timeline"], Path(sys.argv[2]))
+print(json.dumps({"matplotlib": matplotlib.__version__, "import_seconds": round(imported - started, 3),
+                  "render_seconds": round(time.perf_counter() - imported, 3)}))
+"""
+
+
+def picture_cost(outdir: Path) -> dict | None:
+    """The timeline picture's own cost, in a fresh interpreter (a cold import), on the last run's timeline: paid by
+    the evidence writer once, after the last test."""
+    evidence = outdir / "evidence.json"
+    if not evidence.is_file() or not json.loads(evidence.read_text()).get("run_timeline"):
+        return None
+    result = subprocess.run([sys.executable, "-c", PICTURE_COST, str(evidence), str(outdir / "bench-timeline.svg")],
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "helpers")}, capture_output=True, text=True,
+                            timeout=120)
+    return json.loads(result.stdout) if result.returncode == 0 else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -157,6 +184,7 @@ def main() -> int:
                     REFERENCE_HTTP_CALL_URL=http_call_answer.url, REFERENCE_PROFILE=profile if profile in REAL_PROFILES else None)
                 for name, command in commands.items():
                     runs[profile][name].append(measure(command, env, log, outdir))
+        picture = picture_cost(outdir)
     stats = {profile: {name: summary(r) for name, r in by_variant.items()} for profile, by_variant in runs.items()}
     machine = f"{platform.machine()}, {CORES} cores, Python {platform.python_version()}, {platform.platform()}"
     print(f"{args.rounds} rounds, interleaved; {machine}")
@@ -170,13 +198,16 @@ def main() -> int:
             path = f"{s['critical_path']:6.2f}" if s["critical_path"] is not None else "     -"
             print(f"{profile:11} {name:16} {s['wall_median']:6.2f} {s['wall_min']:6.2f} {s['wall_max']:6.2f} "
                   f"{s['cpu_median']:6.2f} {s['cpu_floor']:6.2f} {path} {ratio:5.2f}x  {s['backend_interpreters']}")
+    if picture:
+        print(f"timeline picture: matplotlib {picture['matplotlib']}, import {picture['import_seconds']:.2f}s, "
+              f"render {picture['render_seconds']:.2f}s (in the evidence writer, after the last test)")
     of_floor = {profile: stats[profile]["full suite"]["wall_median"] / stats[profile]["full suite"]["cpu_floor"]
                 for profile in REAL_PROFILES}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps({
         "rounds": args.rounds, "machine": machine, "cores": CORES, "profiles": stats,
         "ratios": {f"{p}/{n}": round(r, 3) for (p, n), r in ratios.items()},
-        "full_suite_of_its_floor": {p: round(f, 3) for p, f in of_floor.items()}, "ac5_added_cost": ac5}, indent=2) + "\n")
+        "full_suite_of_its_floor": {p: round(f, 3) for p, f in of_floor.items()}, "ac5_added_cost": ac5, "timeline_picture": picture}, indent=2) + "\n")
     for profile in REAL_PROFILES:
         print(f"time-to-evidence: plan-only {ratios[(profile, 'plan-only suite')]:.2f}x, "
               f"full {ratios[(profile, 'full suite')]:.2f}x of the bare plan ({profile}); "

@@ -1,4 +1,4 @@
-"""The console's verdict: one line per criterion and where evidence.md is, printed however `robot` is started.
+"""The console's verdict: one `Cause:` line per independent cause of failure, one line per criterion, and where evidence.md is, printed however `robot` is started.
 
 Named in robot.args (`--listener console_verdict`), it prints after Robot has written its output files, as the last
 lines of the run. Without robot.args (plain `robot suites/`, no activated environment) the evidence library prints
@@ -25,6 +25,7 @@ def verdict_lines(outdir: Path) -> list[str]:
         return []
     document = json.loads((outdir / "evidence.json").read_text())
     lines = [f"Run Proof Test Plan v4: {document.get('result_line', document.get('result'))}"]
+    lines += [f"  Cause: {line}" for line in document.get("cause_lines", [])]
     lines += [f"  {verdict_line(ac, document)}" for ac in CRITERIA]
     lines.append(f"Evidence: {outdir / 'evidence.md'}")
     lines.append(why_the_exit_code(document))

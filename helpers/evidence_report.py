@@ -117,11 +117,66 @@ def coordinator_tests_section(doc: dict) -> list[str]:
     return lines
 
 
+def _tests_of(ac: str, doc: dict) -> str:
+    """Which tests decided a criterion — names only; their values are in §7 and their messages under Every test."""
+    tests = doc.get("criteria_tests", {}).get(ac, [])
+    if not tests:
+        return "no test selected"
+    passed = [t["name"] for t in tests if t["status"] == "PASS"]
+    failed = [t["name"] for t in tests if t["status"] == "FAIL"]
+    unreached = [t["name"] for t in tests if t["status"] not in ("PASS", "FAIL")]
+    parts = [f"{len(passed)} of {len(tests)} passed"]
+    parts += [f"failed: {', '.join(failed)}"] if failed else []
+    parts += [f"not reached: {', '.join(unreached)}"] if unreached else []
+    return "; ".join(parts)
+
+
+def _pictures(doc: dict) -> list[str]:
+    lines = ["", "## Pictures", ""]
+    picture = doc.get("timeline_picture")
+    if picture:
+        lines += [f"**Timeline:** [{picture}]({picture}) — the run on one time axis  ", "",
+                  f"![The run on one time axis]({picture})", ""]
+    else:
+        lines += ["**Timeline:** none — the customer CLI never started, so there is no run to draw  ", ""]
+    chain = doc.get("hash_chain")
+    if chain:
+        lines += ["**Hash chain** (recomputed by the suite from aos_trace_steps; sha256 of the run id, then each "
+                  "`index:skill:status` with the store's status coercion):", "",
+                  "| Link | Input | sha256 after it |", "|---|---|---|"]
+        lines += [f"| {number} | {code(link['input'])} | {code(link['digest'])} |"
+                  for number, link in enumerate(chain.get("links", []))]
+        lines += ["", f"**Suite's root:** {code(chain.get('suite_root'))}  ",
+                  f"**Coordinator's root:** {code(chain.get('coordinator_root'))}  ",
+                  f"**Roots match:** {'yes' if chain.get('match') else 'NO'}  "]
+    else:
+        lines.append("**Hash chain:** not recomputed — its beyond-plan check did not run or had no step rows  ")
+    return lines
+
+
+def rules_section(doc: dict) -> list[str]:
+    """Every rule of helpers/rules.py with its outcome, in one table (issue 23)."""
+    rules = doc.get("rules") or {}
+    counts = {s: sum(r["status"] == s for r in rules.values()) for s in ("PASS", "FAIL", "NOT CHECKED", "NOT REACHED")}
+    lines = ["", "## Rules: every fact the run left", "",
+             ", ".join(f"{n} {s}" for s, n in counts.items()) + " (helpers/rules.py)", "",
+             "| Fact | Rule | Result | Observed / why |", "|---|---|---|---|"]
+    for name, r in rules.items():
+        detail = r["message"] or ("" if r["observed"] is None else code(r["observed"]))
+        lines.append(f"| {cell(name)} | {cell(r['rule'])} | {r['status']} | {cell(detail)} |")
+    return lines
+
+
 def render_markdown(doc: dict) -> str:
-    lines = ["# Run Proof Test Plan v4 — evidence", "", f"**Result:** {cell(doc['result_line'])}  ",
-             f"**Started:** {code(doc.get('started_at', ''))}  ", f"**Generated:** {code(doc.get('generated_at', ''))}  "]
-    if doc.get("first_failure") and doc["result"] != "INCOMPLETE":
-        lines.append(f"**{doc.get('first_failure_label', 'First failure')}:** {cell(doc['first_failure'])}  ")
+    """evidence.md, each value once: the result and its causes, §2 Record, §7 Output Template, the rules, the
+    pictures, then the detail."""
+    causes = doc.get("causes", [])
+    cause_of = {}
+    for number, cause in enumerate(causes, 1):
+        for name in [cause.get("test"), *cause.get("failures", []), *cause.get("not_reached", [])]:
+            cause_of.setdefault(name, number)
+    lines = ["# Run Proof Test Plan v4 — evidence", "", f"**Result:** {cell(doc['result_line'])}  "]
+    lines += [f"**Cause:** {cell(line)}  " for line in doc.get("cause_lines", [])]
     if doc["result"] == "INCOMPLETE":
         lines.append(f"**Stopped:** {cell(doc.get('stop_reason'))}  ")
     if not doc.get("plan_complete", True):
@@ -129,29 +184,34 @@ def render_markdown(doc: dict) -> str:
     if doc.get("prerequisites_added"):
         lines.append(f"**Prerequisites added:** {len(doc['prerequisites_added'])} tests the selection needs "
                      "(they ran and count; criteria are judged on the selected tests)  ")
-    for name, value in doc.get("target", {}).items():
-        lines.append(f"**{name}:** {code(value)}  ")
+    lines += [f"**Started:** {code(doc.get('started_at', ''))}  ", f"**Generated:** {code(doc.get('generated_at', ''))}  "]
     lines += ["", "## 2. Customer CLI Run — Record", ""]
     lines += [f"**{label}:** {shown(doc, key)}  " for key, label in RECORD]
     if doc.get("proof_run"):
         lines.append(f"**Proof run:** {cell(doc['proof_run'])}  ")
+    recorded = {key for key, _ in RECORD}
     lines += ["", "## 7. Output Template", ""]
-    lines += [f"**{label}:** {shown(doc, key)}  " for key, label in TEMPLATE]
-    lines += ["", "## 6. Acceptance Criteria", "", "| # | Criterion | Result | Proved by |", "|---|---|---|---|"]
+    lines += [f"**{label}:** {'(§2 above)' if key in recorded else shown(doc, key)}  " for key, label in TEMPLATE]
+    lines += rules_section(doc)
+    lines += _pictures(doc)
+    lines += ["", "## 6. Acceptance Criteria", "", "| # | Criterion | Result | Tests |", "|---|---|---|---|"]
     for ac, text in CRITERIA.items():
-        result = doc["acceptance"].get(ac, "NOT RUN")
-        _, _, detail = verdict_line(ac, doc).partition(" — ")
-        lines.append(f"| {ac} | {cell(text)} | {result} | {cell(detail)} |")
+        lines.append(f"| {ac} | {cell(text)} | {doc['acceptance'].get(ac, 'NOT RUN')} | {cell(_tests_of(ac, doc))} |")
+    lines += ["", "## Target", ""]
+    lines += [f"**{name}:** {code(value)}  " for name, value in doc.get("target", {}).items()] or ["none recorded"]
     lines += ["", "## Plan deviations", ""]
     lines += [f"- {cell(d)}" for d in doc.get("deviations", [])] or ["- none"]
-    lines += coordinator_tests_section(doc)
     if doc.get("plan_before_execution"):
         order = doc["plan_before_execution"]
-        lines += ["", "## Plan stored before execution", "", f"**How:** {code(order.get('how'))}  ",
-                  f"**Evidence:** {cell(order.get('detail'))}  "]
+        lines += ["", "## Plan stored before execution: how it was observed", "",
+                  f"**How:** {code(order.get('how'))}  ", f"**Evidence:** {cell(order.get('detail'))}  "]
         if order.get("watched"):
             lines += ["", "Watched while the CLI ran (database time, state):", ""]
             lines += [f"- {cell(line)}" for line in order["watched"]]
+    lines += coordinator_tests_section(doc)
+    if doc.get("prerequisites_added"):
+        lines += ["", "## Added to the selection as prerequisites", ""]
+        lines += [f"- {cell(each['name'])}: {cell(each['reason'])}" for each in doc["prerequisites_added"]]
     if doc.get("cli_claims"):
         lines += ["", "## What the CLI claimed (checked against the database)", ""]
         lines += [f"- {cell(k)}: {code(v) if v is not None else '`null`'}" for k, v in doc["cli_claims"].items()]
@@ -165,27 +225,24 @@ def render_markdown(doc: dict) -> str:
     if doc.get("provenance"):
         lines += ["", "## Provenance", ""]
         lines += [f"- {cell(k)}: {code(v) if v not in (None, '') else '`null`'}" for k, v in doc["provenance"].items()]
-    if doc.get("beyond_plan"):
-        lines += ["", "## Beyond the plan", "", "| Check | Result | Evidence |", "|---|---|---|"]
-        lines += [f"| {cell(name)} | {c['status']} | {cell(c['detail'])} |" for name, c in doc["beyond_plan"].items()]
-    if doc.get("rules"):
-        rules = doc["rules"]
-        counts = {s: sum(r["status"] == s for r in rules.values()) for s in ("PASS", "FAIL", "NOT CHECKED", "NOT REACHED")}
-        lines += ["", "## Rules: every fact the run left", "",
-                  ", ".join(f"{n} {s}" for s, n in counts.items()) + " (helpers/rules.py)", "",
-                  "| Fact | Rule | Result | Observed / why |", "|---|---|---|---|"]
-        for name, r in rules.items():
-            detail = r["message"] or ("" if r["observed"] is None else code(r["observed"]))
-            lines.append(f"| {cell(name)} | {cell(r['rule'])} | {r['status']} | {cell(detail)} |")
-    if doc.get("prerequisites_added"):
-        lines += ["", "## Added to the selection as prerequisites", ""]
-        lines += [f"- {cell(each['name'])}: {cell(each['reason'])}" for each in doc["prerequisites_added"]]
-    if doc.get("not_reached"):
+    unexplained = {text: [n for n in names if n not in cause_of] for text, names in doc.get("not_reached", {}).items()}
+    unexplained = {text: names for text, names in unexplained.items() if names}
+    if unexplained:
         lines += ["", "## Not reached, and why", ""]
-        for cause, names in doc["not_reached"].items():
-            lines.append(f"- {cell(cause)} — {len(names)} test{'s' if len(names) != 1 else ''}: {cell(', '.join(names))}")
-    lines += ["", "## Every test", "", "| Test | Result | Message |", "|---|---|---|"]
+        for text, names in unexplained.items():
+            lines.append(f"- {cell(text)} — {len(names)} test{'s' if len(names) != 1 else ''}: {cell(', '.join(names))}")
+    lines += ["", "## Every test", "", "| Test | Result | Detail |", "|---|---|---|"]
     for test in doc.get("tests", []):
-        message = "see “Not reached, and why”" if test["status"] == "NOT REACHED" else test["message"]
-        lines.append(f"| {cell(test['name'])} | {test['status']} | {cell(message)} |")
+        number = cause_of.get(test["name"])
+        if number and causes[number - 1].get("test") == test["name"]:
+            detail = f"cause {number} (above)"
+        elif number and test["status"] == "NOT REACHED":
+            detail = f"not reached — follows cause {number}"
+        elif number:
+            detail = f"{test['message']} — follows cause {number}"
+        elif test["status"] == "NOT REACHED":
+            detail = "see “Not reached, and why”"
+        else:
+            detail = test["message"]
+        lines.append(f"| {cell(test['name'])} | {test['status']} | {cell(detail)} |")
     return "\n".join(lines) + "\n"

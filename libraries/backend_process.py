@@ -19,7 +19,7 @@ import shlex
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from robot.api import logger
 from robot.api.deco import keyword, library
@@ -100,7 +100,9 @@ class BackendProcess:
         popen = self._process.start_process(*command, cwd=self._cwd, env=hidden, alias=name, stdin=stdin)
         Reaper.shared().watch_process(popen.pid)
         self._what[name] = what
-        self._timeline[name] = {"name": name, "started": round(time.monotonic() - self._epoch, 3)}
+        # Monotonic seconds for durations (the bench), wall-clock UTC to set them beside the database's timestamps.
+        self._timeline[name] = {"name": name, "what": what, "started": round(time.monotonic() - self._epoch, 3),
+                                "started_utc": _utc_now()}
         return name
 
     def as_the_plan_writes_it(self, command: list[str], env: BackendEnvironment | None = None) -> str:
@@ -130,6 +132,7 @@ class BackendProcess:
             result = BackendResult(-9, decode(stdout), decode(stderr), True)
         Reaper.shared().forget_process(popen.pid)
         self._timeline[name]["ended"] = round(time.monotonic() - self._epoch, 3)
+        self._timeline[name]["ended_utc"] = _utc_now()
         logger.info(mask(f"{what}: exit code {result.rc}{' (killed at its timeout)' if result.timed_out else ''}\n"
                          f"--- stdout ---\n{result.stdout or '(empty)'}\n--- stderr ---\n{result.stderr or '(empty)'}"))
         if result.timed_out:
@@ -163,7 +166,8 @@ class BackendProcess:
 
     @keyword
     def backend_process_timeline(self) -> list[dict]:
-        """Start and end of every backend process, in seconds since the suite started (for the benchmark).
+        """Start and end of every backend process: seconds since the suite started (`started`, `ended`, for the
+        benchmark) and wall-clock UTC (`started_utc`, `ended_utc`, ISO 8601, for the run's timeline picture).
 
         Example: `${timeline}=    Backend Process Timeline`
         """
@@ -177,6 +181,10 @@ class BackendProcess:
         Example: `Kill All Backend Processes`
         """
         self._process.terminate_all_processes(kill=True)
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _seconds(timeout: timedelta) -> str:

@@ -14,6 +14,7 @@ import atexit
 import json
 import os
 import signal
+import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,13 +24,16 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 
 import console_verdict
+from causes import attribute, cause_line, dependencies_of_suite
 from criteria import CRITERIA
 from evidence_report import TEMPLATE_KEYS, every_rule, render_markdown, verdict_line
 from masking import mask, one_line
 from project import DOC_FORMAT, VERSION
-from run_facts import NOT_REACHED
+from run_facts import FACTS, NOT_REACHED
 from run_selection import added_reason
 from suite_model import full_suite, message_line
+import timeline_picture
+from timeline_picture import PICTURE
 
 STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
 
@@ -60,6 +64,9 @@ class Evidence:
         self.outdir: Path | None = None
         self.final = False
         self._current_test = ""
+        self.dependencies: dict[str, set[str]] = {}
+        self.picture: str | None = None
+        self._drawer: subprocess.Popen | None = None
 
     # --- keywords: recording only -------------------------------------------------------------------------------
     @keyword
@@ -122,6 +129,8 @@ class Evidence:
         # Tests added as prerequisites (run_selection) run and count, but a criterion is judged on what was selected.
         self.prerequisites = {t.name: reason for t in selected if (reason := added_reason(t)) is not None}
         chosen = [t for t in selected if t.name not in self.prerequisites]
+        if data.source:
+            self.dependencies = dependencies_of_suite(full_suite(str(data.source)), FACTS)
         for ac in CRITERIA:
             self.selected[ac] = [t.name for t in chosen if t.tags.match(ac)]
         chosen = {t.name for t in chosen}
@@ -132,6 +141,8 @@ class Evidence:
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._wrap_signal(signum)
         atexit.register(self._at_exit)
+        self._drawer = _start_drawer()
+        atexit.register(self._await_drawer)
 
     def _wrap_signal(self, signum: int) -> None:
         original = signal.getsignal(signum)
@@ -165,11 +176,48 @@ class Evidence:
         setup_error = message_line(result.message)
         if setup_error and not self.outcomes:
             self.values.setdefault("setup_error", setup_error)
+        self.picture = self._draw_timeline()
         document = self.document(setup_error=setup_error)
-        show_verdict(result, document)
+        show_verdict(result, document, self.picture)
         self._write(document)
         self.final = True
         console_verdict.print_unless_listening(self.outdir)  # the verdict without robot.args, too
+
+    def _draw_timeline(self) -> str | None:
+        """Hand the run's timeline to the drawing process (started with the suite, matplotlib imported while the
+        tests ran): it draws while Robot writes output.xml, log.html and report.html, and is awaited before the
+        suite exits. None when there is nothing to draw (the customer CLI never started) or no drawing process."""
+        timeline = self.values.get("run_timeline")
+        if not timeline or not timeline.get("events") or self.outdir is None or self._drawer is None:
+            return None
+        request = json.dumps({"path": str(self.outdir / PICTURE), "timeline": timeline}, default=str)
+        try:
+            self._drawer.stdin.write(request)
+            self._drawer.stdin.close()
+        except OSError as exc:
+            print(f"runproof: the timeline picture could not be drawn: {exc}", file=sys.__stderr__)
+            return None
+        return PICTURE
+
+    def _await_drawer(self) -> None:
+        """At exit: an empty request (nothing to draw) ends the drawing process; otherwise wait for the picture."""
+        drawer, self._drawer = self._drawer, None
+        if drawer is None:
+            return
+        try:
+            if not drawer.stdin.closed:
+                drawer.stdin.close()
+        except OSError:
+            pass
+        drawer.stdin = None  # closed above: communicate() must not flush it
+        try:
+            _, errors = drawer.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            drawer.kill()
+            drawer.communicate()
+            errors = "it did not finish within 60s"
+        if drawer.returncode:
+            print(f"runproof: the timeline picture could not be drawn: {one_line(errors or '')}", file=sys.__stderr__)
 
     def close(self) -> None:
         if self.outdir is not None and not self.final:
@@ -226,6 +274,13 @@ class Evidence:
         if unheard:
             cause = incomplete or (self._interruption() if self.signals else "never ran: the run stopped before it")
             not_reached.setdefault(cause, []).extend(unheard)
+        causes = attribute(self.outcomes, ran, self.dependencies)
+        if setup_error:  # a failed suite setup fails every test with its own reason: one cause, not one per test
+            causes = [{"test": "suite setup", "message": setup_error, "failures": failures,
+                       "not_reached": [n for n in ran if self.outcomes[n][0] == "SKIP"]}]
+        if result == "INCOMPLETE":
+            causes.append({"test": "", "message": incomplete or self._interruption(), "failures": [],
+                           "not_reached": unheard})
         counts = {status: sum(1 for n in ran if self.outcomes[n][0] == status) for status in ("PASS", "FAIL", "SKIP")}
         result_line = {"PASS": f"PASS — {counts['PASS']} tests passed",
                        "FAIL": f"FAIL — {counts['FAIL']} failed, {counts['SKIP'] + len(unheard)} not reached, "
@@ -255,6 +310,9 @@ class Evidence:
             "tests": [{"name": n, "status": _word(self.outcomes[n][0]), "message": mask(self.outcomes[n][1])} for n in ran]
                      + [{"name": n, "status": "NOT REACHED", "message": ""} for n in unheard],
             "not_reached": not_reached,
+            "causes": [{**cause, "message": mask(cause["message"])} for cause in causes],
+            "cause_lines": [mask(cause_line(cause)) for cause in causes],
+            "timeline_picture": self.picture,
             "unreached_fields": [key for key in TEMPLATE_KEYS if key not in self.values],
             "started_at": self.started_at,
             "generated_at": _now(),
@@ -293,6 +351,19 @@ class Evidence:
             return os.getcwd()
 
 
+def _start_drawer() -> subprocess.Popen | None:
+    """The timeline's drawing process: it imports matplotlib now (≈ 0.4 s of CPU, off the run's critical path) and
+    then waits for one request on stdin. It lives in helpers/, not in the output folder, and ends at EOF — also
+    when the suite is killed, since its stdin then closes."""
+    try:
+        return subprocess.Popen([sys.executable, timeline_picture.__file__], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                cwd=os.path.dirname(timeline_picture.__file__))
+    except OSError as exc:
+        print(f"runproof: no timeline picture: {exc}", file=sys.__stderr__)
+        return None
+
+
 def _word(status: str) -> str:
     """Robot's statuses in the evidence's vocabulary: PASS, FAIL, NOT REACHED (a skip is always 'not reached')."""
     return {"PASS": "PASS", "FAIL": "FAIL"}.get(status, "NOT REACHED")
@@ -304,15 +375,29 @@ def _status(status: str, message: str) -> str:
     return "SKIP" if status in ("SKIP", "FAIL") and message.startswith(NOT_REACHED) else status
 
 
-def show_verdict(suite, document: dict) -> None:
-    """The verdict as the top suite's documentation and metadata (Result, First failure, one line per criterion)."""
+def show_verdict(suite, document: dict, picture: str | None = None) -> None:
+    """The verdict as the top suite's documentation and metadata: Result, one Cause line per independent cause,
+    First failure, one line per criterion, and a link to the timeline picture."""
     suite.metadata["Result"] = mask(document["result_line"])
-    doc = suite.doc.split("\n\n", 1)[1] if suite.doc.startswith("*Result: ") and "\n\n" in suite.doc else suite.doc
-    first = f" First failure: {document['first_failure']}" if document["first_failure"] else ""
-    suite.doc = mask(f"*Result: {document['result_line']}*{first}\n\n{doc}")
+    lines = document.get("cause_lines", [])
+    for name in [name for name in suite.metadata if name == "Cause" or name.startswith("Cause ")]:
+        del suite.metadata[name]  # a merged result is shown anew
+    for number, line in enumerate(lines, 1):
+        suite.metadata["Cause" if len(lines) == 1 else f"Cause {number}"] = mask(line)
+    # Robot lists metadata sorted by name; the documentation above it is where the report opens: the verdict, then
+    # one line per cause.
+    paragraphs = suite.doc.split("\n\n")
+    while paragraphs and paragraphs[0].startswith(("*Result: ", "*Cause:* ")):  # a verdict shown before (a merge)
+        paragraphs.pop(0)
+    doc = "\n\n".join(paragraphs)
+    causes = "".join(f"\n\n*Cause:* {line}" for line in lines)
+    suite.doc = mask(f"*Result: {document['result_line']}*{causes}\n\n{doc}")
     suite.metadata["First failure"] = mask(document["first_failure"] or "none")
     for ac in CRITERIA:
         suite.metadata[ac] = mask(verdict_line(ac, document))
+    if picture:
+        # A link, not the picture: Robot would draw a target ending in .svg as an image in the metadata.
+        suite.metadata["Timeline"] = f"[{picture}#|the run on one time axis ({picture})]"
 
 
 def judge_result(suite, outcomes: dict[str, tuple[str, str]] | None = None) -> dict:

@@ -97,6 +97,20 @@ class RunChecks:
         return f"goal={goal!r}, agent_id={agent}"
 
     @keyword
+    def run_should_carry_the_tenant_and_origin_passed(self, row: dict, tenant: str, origin: str) -> str:
+        """runs.tenant_id and runs.origin_system_id are the values passed with --tenant-id and --origin-system-id
+        (plan §2's criterion 1, on the row the CLI created — the row's value is the fact, contract §1).
+
+        Given the runs row, the tenant and origin passed. Returns the evidence line.
+
+        Example: `Run Should Carry The Tenant And Origin Passed    ${row}    ${TENANT_ID}    ${ORIGIN_SYSTEM_ID}`
+        """
+        for column, passed in (("tenant_id", tenant), ("origin_system_id", origin)):
+            if row.get(column) != passed:
+                fail(f"runs.{column} is {row.get(column)!r} (passed: {passed!r}) for run {row['id']}")
+        return f"tenant_id {row['tenant_id']}, origin_system_id {row['origin_system_id']}"
+
+    @keyword
     def run_should_have_succeeded(self, row: dict, claims: dict) -> str:
         """The runs row says `succeeded`, the CLI exited 0, and every `Status:`/`Error:` line it printed agrees
         with the row (the CLI exits 0 for failed and retry runs too, contract §1).
@@ -193,7 +207,8 @@ class RunChecks:
         Example: `${detail}=    Trace Should Belong To The Run's Tenant    ${trace}    ${run}    ${TENANT_ID}`
         """
         if trace.get("tenant_id") != tenant:
-            fail(f"the trace is recorded under tenant {trace.get('tenant_id')}, the run belongs to {tenant}")
+            fail(f"aos_traces.tenant_id is '{trace.get('tenant_id')}', runs.tenant_id is '{run.get('tenant_id')}' "
+                 f"(passed: '{tenant}')")
         return f"run tenant {run.get('tenant_id')}, trace tenant {trace.get('tenant_id')}"
 
     @keyword
@@ -288,7 +303,8 @@ class RunChecks:
         """
         statuses = [step["status"] for step in steps]
         if not statuses or any(status != "succeeded" for status in statuses):
-            fail(f"run {run_id} succeeded but its step statuses are {statuses}")
+            why = "; ".join(_step_error(step) for step in steps if step["status"] != "succeeded")
+            fail(f"run {run_id} succeeded but its step statuses are {statuses}{': ' + why if why else ''}")
         return f"step statuses {statuses}"
 
     @keyword
@@ -367,6 +383,21 @@ def _relation(other: str, tenant: str) -> str:
     if other.startswith(tenant):
         return ", the run's tenant with a suffix"
     return ""
+
+
+def _step_error(step: dict) -> str:
+    """Where a step's own failure is recorded: `outcome_data.error` (the skill's result), else its outcome_code."""
+    data = step.get("outcome_data")
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            pass
+    error = data.get("error") if isinstance(data, dict) else data
+    return (f"step {step.get('step_index')} {step.get('skill_name')} is '{step.get('status')}', "
+            f"outcome_data.error {error!r}" if error else
+            f"step {step.get('step_index')} {step.get('skill_name')} is '{step.get('status')}', "
+            f"outcome_code {step.get('outcome_code')!r}")
 
 
 def _changes(before: list[dict], after: list[dict]) -> str:

@@ -12,8 +12,8 @@ Name             §2 Customer CLI Run
 Customer CLI Creates A Run With Explicit Tenant And Origin
     [Documentation]    Plan §2: runs `cus_cli run --agent-id --goal "Run proof v4 validation run" --tenant-id
     ...    --origin-system-id "run-proof-v4" --verbose` and records "Run ID, Tenant ID, Status, Error (if any)".
-    ...    The run is new, created while the CLI ran, with the goal and agent passed (tenant and origin: §3). Exit
-    ...    code 0 is not success for this CLI: the runs row must say succeeded, and the CLI's lines must agree.
+    ...    The run is new, created while the CLI ran, with the goal, agent, tenant and origin passed. Exit code 0 is
+    ...    not success for this CLI: the runs row must say succeeded, and the CLI's lines must agree.
     [Metadata]    Criterion    ${AC1}
     [Tags]    AC1
     Depends On Suite    §0 Scope And Preconditions

@@ -126,7 +126,9 @@ def assert_clean_stop(run: SuiteRun, failing_test: str, says: str, secrets: tupl
     evidence = run.evidence
     assert evidence["result"] == "FAIL" and says in evidence["stop_reason"]
     markdown = (run.outdir / "evidence.md").read_text()
-    assert markdown.count("**Stopped at:**") + markdown.count("**First failure:**") == 1
+    causes = [line for line in markdown.splitlines() if line.startswith("**Cause:**")]
+    assert causes and says in causes[0], f"evidence.md does not open with the cause: {causes}"
+    assert len(causes) == len(evidence["causes"]), "one Cause line per independent cause"
     assert_evidence_renders(run.outdir)
     assert_nothing_leaked(run, secrets)
     assert not processes_under(run.outdir.parent), "child processes outlived the suite"

@@ -133,6 +133,7 @@ class Run:
     seconds: float = 0.0
     error: str = ""
     evidence_problems: list[str] = field(default_factory=list)
+    causes: list[str] = field(default_factory=list)  # evidence.json's cause lines: how the run explained itself
 
     @property
     def failed(self) -> set[str]:
@@ -193,6 +194,7 @@ def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Pa
         run.outcomes, criteria = outcomes_of(workdir / "results" / "output.xml")
         evidence_file = workdir / "results" / "evidence.json"
         evidence = json.loads(evidence_file.read_text()) if evidence_file.exists() else {}
+        run.causes = evidence.get("cause_lines", [])
         run.evidence_problems = evidence_disagreements(evidence, run.outcomes, criteria) if evidence else [
             "no evidence.json was written"]
         run.broken_rules = {name for name, rule in evidence.get("rules", {}).items() if rule["status"] == "FAIL"}
@@ -251,7 +253,7 @@ def report(runs: list[Run], cover: dict[str, list[str]], seconds: float, workers
                   "declared": r.mutant.kills, "missed": r.missed, "wrong_reasons": r.wrong_reasons,
                   "failed": {n: m for n, (s, m) in sorted(r.outcomes.items()) if s == "FAIL"},
                   "false_alarms": r.false_alarms, "killed": r.killed, "error": r.error,
-                  "seconds": round(r.seconds, 1),
+                  "seconds": round(r.seconds, 1), "causes": r.causes,
                   "not_reached": sorted(r.not_reached)} for r in runs],
     }
 
