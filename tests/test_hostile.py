@@ -230,7 +230,8 @@ def test_backend_python_without_the_backends_dependencies(tmp_path, base, databa
     # §0 notices first that coverage.py is missing there (AC5 needs it); the CLI's own missing dependency follows.
     assert_clean_stop(run, "The Backend's Interpreter Has Coverage For The Coordinator Tests",
                       f"coverage.py is not importable in BACKEND_PYTHON {bare / 'bin/python'} (ModuleNotFoundError: "
-                      f"No module named 'coverage'), and AC5 measures the coordinator with it: add it with `")
+                      f"No module named 'coverage'), and AC5 measures the coordinator with it; add it with: "
+                      f"{bare / 'bin/python'} -m pip install coverage==")
     cli = next(t for t in run.tests if t.name == "Customer CLI Creates A Run With Explicit Tenant And Origin")
     assert cli.status == "FAIL" and "No module named 'psycopg2' — does BACKEND_PYTHON" in cli.message, cli.message
     assert row_counts(database_url) == before
