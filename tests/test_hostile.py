@@ -229,7 +229,7 @@ def test_backend_python_without_the_backends_dependencies(tmp_path, base, databa
     run = run_suite(tmp_path, env=base["env"], variables={**base["variables"], "BACKEND_PYTHON": str(bare / "bin/python")})
     # §0 notices first that coverage.py is missing there (AC5 needs it); the CLI's own missing dependency follows.
     assert_clean_stop(run, "The Backend's Interpreter Has Coverage For The Coordinator Tests",
-                      f"coverage.py is not importable in BACKEND_PYTHON {bare / 'bin/python'} (ModuleNotFoundError: "
+                      "coverage.py is not importable in BACKEND_PYTHON (ModuleNotFoundError: "
                       f"No module named 'coverage'), and AC5 measures the coordinator with it; add it with: "
                       f"{bare / 'bin/python'} -m pip install coverage==")
     cli = next(t for t in run.tests if t.name == "Customer CLI Creates A Run With Explicit Tenant And Origin")
