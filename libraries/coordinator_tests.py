@@ -113,8 +113,8 @@ class CoordinatorTests:
         if result.rc != 0:
             lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
             raise CoordinatorTestsFailed(one_line(
-                f"coverage.py is not importable in BACKEND_PYTHON {python} ({lines[-1] if lines else 'no output'}),"
-                f" and AC5 measures the coordinator with it: add it with `{python} -m pip install {_coverage_pin()}`"))
+                f"coverage.py is not importable in BACKEND_PYTHON ({lines[-1] if lines else 'no output'}),"
+                f" and AC5 measures the coordinator with it; add it with: {python} -m pip install {_coverage_pin()}", 600))
         return result.stdout.strip()
 
     @keyword

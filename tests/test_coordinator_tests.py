@@ -244,9 +244,9 @@ def test_the_precondition_names_the_command_that_adds_coverage():
     with pytest.raises(AssertionError) as raised:
         CoordinatorTests().coverage_should_be_importable(result, "/srv/backend/.venv/bin/python")
     assert str(raised.value) == (
-        "coverage.py is not importable in BACKEND_PYTHON /srv/backend/.venv/bin/python (ModuleNotFoundError: No "
-        "module named 'coverage'), and AC5 measures the coordinator with it: add it with "
-        "`/srv/backend/.venv/bin/python -m pip install coverage==7.17.5`")
+        "coverage.py is not importable in BACKEND_PYTHON (ModuleNotFoundError: No "
+        "module named 'coverage'), and AC5 measures the coordinator with it; add it with: "
+        "/srv/backend/.venv/bin/python -m pip install coverage==7.17.5")
 
 
 def test_the_reference_tests_hold_ac5():
