@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from suite_model import _all_suites, _keywords, normalized
+from suite_model import _all_suites, _user_keywords, needs_of, test_items
 
 TRACE_EXISTS = "Trace Exists"
 STEPS_EXIST = "Steps Exist"
@@ -57,22 +57,24 @@ RULES: dict[str, tuple[str, ...]] = {
 
 
 def dependencies_of_suite(suite, facts: Mapping[str, str]) -> dict[str, set[str]]:
-    """test -> the tests it depends on by data (run facts read, Depends On Test/Suite) and by RULES."""
+    """test -> the tests it depends on by data (run facts read, Depends On Test/Suite — wherever they are called,
+    test bodies or the resource keywords they call, as suite_model reads them for a selection's prerequisites) and by
+    RULES."""
     suites = list(_all_suites(suite))
     tests_of_suite = {each.name: [test.name for test in each.all_tests] for each in suites}
+    names = {test.name for each in suites for test in each.tests}
     found: dict[str, set[str]] = {}
     for each in suites:
+        keywords = _user_keywords(each) if each.tests else {}
         for test in each.tests:
             needs = found.setdefault(test.name, set())
-            for call in _keywords(([test.setup] if test.setup else []) + list(test.body)):
-                kind = normalized(call.name or "")
-                if kind == "runfact" and call.args and call.args[0] in facts:
-                    needs.add(facts[call.args[0]])
-                elif kind == "dependsontest":
-                    needs.update(call.args)
-                elif kind == "dependsonsuite":
-                    for name in call.args:
-                        needs.update(tests_of_suite.get(name, ()))
+            for kind, target in needs_of(test_items(test), keywords):
+                if kind == "fact" and facts.get(target) in names:  # a fact of the suite setup has no test to blame
+                    needs.add(facts[target])
+                elif kind == "test":
+                    needs.add(target)
+                elif kind == "suite":
+                    needs.update(tests_of_suite.get(target, ()))
             needs.discard(test.name)
     for test, upstream in RULES.items():
         found.setdefault(test, set()).update(upstream)

@@ -158,7 +158,7 @@ def rules_section(doc: dict) -> list[str]:
     """Every rule of helpers/rules.py with its outcome, in one table (issue 23)."""
     rules = doc.get("rules") or {}
     counts = {s: sum(r["status"] == s for r in rules.values()) for s in ("PASS", "FAIL", "NOT CHECKED", "NOT REACHED")}
-    lines = ["", "## Rules: every fact the run left", "",
+    lines = ["", "## Rules", "", "Every fact the run left, with its rule (helpers/rules.py):", "",
              ", ".join(f"{n} {s}" for s, n in counts.items()) + " (helpers/rules.py)", "",
              "| Fact | Rule | Result | Observed / why |", "|---|---|---|---|"]
     for name, r in rules.items():
