@@ -86,8 +86,6 @@ def fresh_suite(source: str) -> TestSuite:
 def _user_keywords(suite: TestSuite) -> dict[str, object]:
     """Every user keyword `suite`'s file can call: its own and those of the resource files it imports, transitively
     (robot's ResourceFileBuilder parses them as Robot itself does)."""
-    from robot.running.builder import ResourceFileBuilder
-
     found: dict[str, object] = {}
     seen: set[str] = set()
 
@@ -102,13 +100,19 @@ def _user_keywords(suite: TestSuite) -> dict[str, object]:
             if path in seen or not os.path.isfile(path):
                 continue
             seen.add(path)
-            add(_resource(path))
-
-    def _resource(path: str):
-        return ResourceFileBuilder().build(path)
+            add(resource_file(path, os.stat(path).st_mtime_ns))
 
     add(suite.resource)
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def resource_file(path: str, mtime_ns: int):
+    """A resource file as robot's ResourceFileBuilder parses it: once per change, however many suites import it (the
+    selection's prerequisites and the causes' dependencies both walk every suite's resources when the run starts)."""
+    from robot.running.builder import ResourceFileBuilder
+
+    return ResourceFileBuilder().build(path)
 
 
 def needs_of(items, keywords: dict[str, object]) -> Iterator[tuple[str, str]]:
