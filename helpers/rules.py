@@ -213,6 +213,16 @@ def not_synthetic() -> Any:
                 lambda value, run, row: expect(value is False, "false", value))
 
 
+def trace_key(text: str) -> Any:
+    """`trace_<run id>`: how start_trace keys the run's trace, and how its steps point at it (contract §4)."""
+    return rule(text, equals(lambda run, row: f"trace_{run.run_id}", "'trace_<run id>'"))
+
+
+# A primary key the database generates (gen_random_uuid, contract §5).
+GENERATED_UUID = rule("a uuid (gen_random_uuid, contract §5)",
+                      lambda value, run, row: expect(bool(UUID.fullmatch(str(value))), "a uuid", value))
+
+
 # --- runs ----------------------------------------------------------------------------------------------------------
 def _plan_json(value: Any, run: RunContext, row: dict) -> None:
     plan = parse_json(value)
@@ -323,10 +333,8 @@ class TraceRow(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    id: rule("a uuid (gen_random_uuid, contract §5)", lambda value, run, row: expect(bool(UUID.fullmatch(str(value))),
-                                                                                   "a uuid", value))
-    trace_id: rule("'trace_' + the run id (contract §4 start_trace)",
-                   equals(lambda run, row: f"trace_{run.run_id}", "'trace_<run id>'"))
+    id: GENERATED_UUID
+    trace_id: trace_key("'trace_' + the run id (contract §4 start_trace)")
     run_id: proved_by("Trace Exists", "the run id (contract §4): the row is found by it",
                       equals(lambda run, row: run.run_id, "the run id"))
     correlation_id: rule("the run id (contract §4: correlation_id=run_id)", equals(lambda run, row: run.run_id, "the run id"))
@@ -378,10 +386,8 @@ class StepRow(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    id: rule("a uuid (gen_random_uuid, contract §5)", lambda value, run, row: expect(bool(UUID.fullmatch(str(value))),
-                                                                                   "a uuid", value))
-    trace_id: rule("the run's trace, 'trace_' + the run id (contract §4)",
-                   equals(lambda run, row: f"trace_{run.run_id}", "'trace_<run id>'"))
+    id: GENERATED_UUID
+    trace_id: trace_key("the run's trace, 'trace_' + the run id (contract §4)")
     step_index: rule("0, 1, … in order, one per planned step (contract §4, §6)",
                      planned(lambda value, run, row: expect(value == row["_position"] and value < len(run.plan_steps),
                                                             f"{row['_position']} (of {len(run.plan_steps)} planned steps)",

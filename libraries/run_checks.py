@@ -28,6 +28,13 @@ def fail(message: str) -> None:
     raise CheckFailed(one_line(message, 600))
 
 
+def columns_should_be_passed(row: dict, passed: dict, say) -> None:
+    """Each column of the row equals the value the command passed; `say(column, value, passed)` words a failure."""
+    for column, value in passed.items():
+        if row.get(column) != value:
+            fail(say(column, row.get(column), value))
+
+
 @library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class RunChecks:
     """Assertions over the run's rows and the CLI's claims; each returns the values it compared."""
@@ -91,9 +98,9 @@ class RunChecks:
 
         Example: `Run Should Carry The Goal And Agent Passed    ${row}    ${agent}    ${GOAL}`
         """
-        for column, passed in (("goal", goal), ("agent_id", agent)):
-            if row.get(column) != passed:
-                fail(f"runs.{column} of run {row['id']} is {row.get(column)!r}, the command passed {passed!r}")
+        columns_should_be_passed(row, {"goal": goal, "agent_id": agent},
+                                 lambda column, value, passed: f"runs.{column} of run {row['id']} is {value!r}, "
+                                                               f"the command passed {passed!r}")
         return f"goal={goal!r}, agent_id={agent}"
 
     @keyword
@@ -105,9 +112,9 @@ class RunChecks:
 
         Example: `Run Should Carry The Tenant And Origin Passed    ${row}    ${TENANT_ID}    ${ORIGIN_SYSTEM_ID}`
         """
-        for column, passed in (("tenant_id", tenant), ("origin_system_id", origin)):
-            if row.get(column) != passed:
-                fail(f"runs.{column} is {row.get(column)!r} (passed: {passed!r}) for run {row['id']}")
+        columns_should_be_passed(row, {"tenant_id": tenant, "origin_system_id": origin},
+                                 lambda column, value, passed: f"runs.{column} is {value!r} (passed: {passed!r}) "
+                                                               f"for run {row['id']}")
         return f"tenant_id {row['tenant_id']}, origin_system_id {row['origin_system_id']}"
 
     @keyword
