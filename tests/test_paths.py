@@ -99,40 +99,39 @@ def test_a_plan_file_that_is_read_is_recorded_with_its_hash(tmp_path):
     assert plan_file_read(str(tmp_path / "missing.md"))["plan_file_read"] is False
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="a private TMPDIR matters only when the server runs as another user")
-def test_a_private_tmpdir_as_root_works(monkeypatch, tmp_path):
+@pytest.fixture
+def private_tmpdir(monkeypatch):
+    """A TMPDIR of mode 0700 (systemd's PrivateTmp, some CI runners), as the suite's process sees it."""
     private = Path(tempfile.mkdtemp(prefix="private-", dir="/tmp"))
     private.chmod(0o700)
-    try:
-        monkeypatch.setenv("TMPDIR", str(private))
-        monkeypatch.setattr(tempfile, "tempdir", None)
-        with ThrowawayPostgres() as server:
-            assert not str(server.dir).startswith(str(private)), "made where the server's user cannot reach it"
-            with psycopg2.connect(server.url(), connect_timeout=5) as conn, conn.cursor() as cur:
-                cur.execute("SELECT 1")
-                assert cur.fetchone() == (1,)
-            made = server.dir
-        assert not made.exists()
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
+    monkeypatch.setenv("TMPDIR", str(private))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    yield private
+    shutil.rmtree(private, ignore_errors=True)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="a private TMPDIR matters only when the server runs as another user")
-def test_a_private_tmpdir_as_root_with_nowhere_else_stops_in_one_line(monkeypatch, tmp_path):
-    private = Path(tempfile.mkdtemp(prefix="private-", dir="/tmp"))
-    private.chmod(0o700)
-    try:
-        monkeypatch.setenv("TMPDIR", str(private))
-        monkeypatch.setattr(tempfile, "tempdir", None)
-        monkeypatch.setattr(throwaway_postgres, "REACHABLE_FALLBACKS", (str(private),))
-        with pytest.raises(RuntimeError) as error:
-            ThrowawayPostgres().start()
-        message = str(error.value)
-        assert "\n" not in message and f"TMPDIR '{private}' cannot be reached by the user" in message
-        assert f"({private} is mode 0700)" in message and "set TMPDIR to a directory every user can traverse" in message
-        assert not list(private.glob("runproof-pg-*"))
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
+def test_a_private_tmpdir_as_root_works(private_tmpdir):
+    private = private_tmpdir
+    with ThrowawayPostgres() as server:
+        assert not str(server.dir).startswith(str(private)), "made where the server's user cannot reach it"
+        with psycopg2.connect(server.url(), connect_timeout=5) as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1")
+            assert cur.fetchone() == (1,)
+        made = server.dir
+    assert not made.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a private TMPDIR matters only when the server runs as another user")
+def test_a_private_tmpdir_as_root_with_nowhere_else_stops_in_one_line(private_tmpdir, monkeypatch):
+    private = private_tmpdir
+    monkeypatch.setattr(throwaway_postgres, "REACHABLE_FALLBACKS", (str(private),))
+    with pytest.raises(RuntimeError) as error:
+        ThrowawayPostgres().start()
+    message = str(error.value)
+    assert "\n" not in message and f"TMPDIR '{private}' cannot be reached by the user" in message
+    assert f"({private} is mode 0700)" in message and "set TMPDIR to a directory every user can traverse" in message
+    assert not list(private.glob("runproof-pg-*"))
 
 
 def test_the_readmes_migrate_command_gets_the_backends_interpreter(tmp_path, postgres):
