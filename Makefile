@@ -30,7 +30,6 @@ $(VENV)/.installed: requirements.txt helpers/activate_options.py
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
-	$(PYTHON) -c 'import matplotlib.font_manager'  # builds matplotlib's font cache once, not in the first run
 	printf '%s\n%s\n' "$(CURDIR)/libraries" "$(CURDIR)/helpers" > "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/runproof-libraries.pth"
 	sed -i '/^export ROBOT_OPTIONS=/d' $(VENV)/bin/activate
 	$(PYTHON) helpers/activate_options.py "$(CURDIR)/robot.args" >> $(VENV)/bin/activate

@@ -1,23 +1,28 @@
-"""The run's timeline as an SVG picture, drawn with matplotlib (Agg/SVG backend, no GUI toolkit).
+"""The run's timeline as an SVG picture, drawn with drawsvg.
 
-Why matplotlib: it is the most widely kept Python plotting library, draws SVG without a browser or a system
-library (Graphviz, Cairo), and its `broken_barh`/`scatter` give spans and instants on one time axis directly.
-Its cost (import ≈ 0.4-0.6 s, one picture ≈ 0.15 s on this machine; `make bench` prints it) is paid in a process the
-evidence writer starts with the suite: it imports matplotlib while the tests run and draws after the last one, while
-Robot writes its own output files — never in a test. The SVG's text stays text (`svg.fonttype = none`), so a reader
-(or a test) can find each label in it.
+Why drawsvg and not a plotting library: the suite is CPU-bound on a two-core machine (README "Performance"), and
+matplotlib's import alone cost 0.5 s of CPU per run (about a tenth of the bare plan under the `real-online`
+profile), paid in every run that reaches the CLI. drawsvg (≈ 0.05 s to import) writes the SVG — elements,
+attributes, escaping; what it cannot do is chart layout, so the one scale this picture needs (seconds → x, "nice"
+ticks of 1, 2 or 5 × 10^k) is the few lines below. The text stays SVG text, so a reader (or a test) finds each label.
+Drawn in the suite's own process after the last test: a picture takes a few milliseconds.
 """
 
 from __future__ import annotations
 
-import json
-import sys
+import math
 from datetime import datetime
 from pathlib import Path
+
+import drawsvg
 
 PICTURE = "timeline.svg"
 COLOURS = {"backend processes": "#1f77b4", "runs row": "#2ca02c", "statement log": "#d62728",
            "aos_traces": "#9467bd", "aos_trace_steps": "#ff7f0e", "coordinator": "#17becf"}
+BAR_OPACITY = 0.85
+WIDTH, LABELS, RIGHT = 1100, 330, 30  # pixels: the picture, the row labels' column, the right margin
+ROW, HEAD, AXIS = 22, 28, 44  # pixels: one row, a panel's title, a panel's time axis with its caption
+FONT = "DejaVu Sans, Arial, sans-serif"
 
 
 def _moment(text: str) -> datetime:
@@ -34,34 +39,61 @@ def _rows(events: list[dict], lanes: tuple[str, ...]) -> list[tuple[str, dict]]:
     return rows
 
 
-def _draw(axes, rows: list[tuple[str, dict]], seconds, width: float) -> None:
-    for y, (_, event) in enumerate(rows):
+def ticks(low: float, high: float, wanted: int = 8) -> list[float]:
+    """Tick positions between `low` and `high`, `wanted` or fewer, at a step of 1, 2 or 5 × 10^k."""
+    span = max(high - low, 1e-6)
+    magnitude = 10 ** math.floor(math.log10(span / wanted))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if span / (m * magnitude) <= wanted)
+    first = math.ceil(low / step) * step
+    return [round(first + i * step, 9) for i in range(int((high - first) / step + 1e-9) + 1)]
+
+
+def _panel(drawing: drawsvg.Drawing, top: float, title: str, caption: str, rows: list[tuple[str, dict]],
+           seconds, commit: float | None) -> float:
+    """Draw one panel from `top`; returns its bottom."""
+    moments = [seconds(e["start"]) for _, e in rows] + [seconds(e["end"]) for _, e in rows if e.get("end")]
+    low, high = min(moments), max(moments)
+    margin = max((high - low) * 0.05, 0.002)
+    low, high = low - margin, high + margin
+    plot = WIDTH - LABELS - RIGHT
+
+    def x(value: float) -> float:
+        return LABELS + (value - low) / (high - low) * plot
+
+    drawing.append(drawsvg.Text(title, 13, WIDTH / 2, top + 18, text_anchor="middle", font_family=FONT))
+    body = top + HEAD
+    bottom = body + ROW * max(len(rows), 2)
+    drawing.append(drawsvg.Rectangle(LABELS, body, plot, bottom - body, fill="none", stroke="#444444"))
+    for tick in ticks(low, high):
+        drawing.append(drawsvg.Line(x(tick), body, x(tick), bottom, stroke="#b0b0b0", stroke_opacity=0.5))
+        drawing.append(drawsvg.Line(x(tick), bottom, x(tick), bottom + 4, stroke="#444444"))
+        drawing.append(drawsvg.Text(f"{tick:g}", 10, x(tick), bottom + 16, text_anchor="middle", font_family=FONT))
+    drawing.append(drawsvg.Text(caption, 10, LABELS + plot / 2, bottom + 34, text_anchor="middle", font_family=FONT))
+    for index, (name, event) in enumerate(rows):
+        middle = body + ROW * (index + 0.5)
         colour = COLOURS.get(event["lane"], "#7f7f7f")
-        start = seconds(event["start"])
+        drawing.append(drawsvg.Text(name, 10, LABELS - 6, middle + 3.5, text_anchor="end", font_family=FONT))
+        start = x(seconds(event["start"]))
         if event.get("end"):
-            axes.broken_barh([(start, max(seconds(event["end"]) - start, width * 0.004))], (y - 0.3, 0.6),
-                             color=colour, alpha=0.85)
+            width = max(x(seconds(event["end"])) - start, plot * 0.004)
+            drawing.append(drawsvg.Rectangle(start, middle - ROW * 0.3, width, ROW * 0.6, fill=colour,
+                                             fill_opacity=BAR_OPACITY))
         else:
-            axes.scatter([start], [y], color=colour, marker="D", s=40, zorder=3)
-    axes.set_yticks(range(len(rows)), [name for name, _ in rows], fontsize=8)
-    axes.set_ylim(len(rows) - 0.5, -0.5)
-    axes.grid(axis="x", alpha=0.3)
+            drawing.append(drawsvg.Lines(start, middle - 6, start + 6, middle, start, middle + 6, start - 6, middle,
+                                         close=True, fill=colour))
+    if commit is not None and low <= commit <= high:
+        drawing.append(drawsvg.Line(x(commit), body, x(commit), bottom, stroke=COLOURS["statement log"],
+                                    stroke_dasharray="5,3"))
+    return bottom + AXIS
 
 
 def render_timeline(timeline: dict, path: Path) -> Path:
-    """Draw `timeline` (`run_id`, `events` with lane, label, start, end) to `path` (SVG, or PNG by its suffix).
+    """Draw `timeline` (`run_id`, `events` with lane, label, start, end) to `path` as SVG.
 
     Two panels on one clock: the whole suite (every backend process, the coordinator's answer), and the proof run's
-    own window enlarged (the runs row, the plan's write and commit, the trace, each step), with a line at the plan's
-    commit — so that "plan stored before execution" is visible however short the run was.
+    own window enlarged (the runs row, the plan's write and commit, the trace, each step), with a dashed line at the
+    plan's commit — so that "plan stored before execution" is visible however short the run was.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    matplotlib.rcParams["svg.fonttype"] = "none"
-    matplotlib.rcParams["svg.hashsalt"] = "runproof"  # the same run draws the same file
     events = [e for e in timeline.get("events", []) if e.get("start")]
     origin = min(_moment(e["start"]) for e in events)
 
@@ -70,43 +102,18 @@ def render_timeline(timeline: dict, path: Path) -> Path:
 
     suite_rows = _rows(events, ("backend processes", "coordinator"))
     run_rows = _rows(events, ("runs row", "statement log", "aos_traces", "aos_trace_steps"))
-    panels = [rows for rows in (suite_rows, run_rows) if rows]
-    heights = [max(len(rows), 2) for rows in panels]
-    figure, axes_list = pyplot.subplots(len(panels), 1, figsize=(11, 0.32 * sum(heights) + 1.4 * len(panels) + 0.4),
-                                        gridspec_kw={"height_ratios": heights}, squeeze=False)
-    end = max(seconds(e.get("end") or e["start"]) for e in events)
-    commit = next((e for e in events if e["label"] == "plan committed"), None)
-    for axes, rows in zip([a[0] for a in axes_list], panels):
-        moments = [seconds(e["start"]) for _, e in rows] + [seconds(e["end"]) for _, e in rows if e.get("end")]
-        low, high = min(moments), max(moments)
-        margin = max((high - low) * 0.05, 0.002)
-        _draw(axes, rows, seconds, high - low or 1.0)
-        axes.set_xlim(low - margin, high + margin)
-        if commit:
-            axes.axvline(seconds(commit["start"]), color=COLOURS["statement log"], linestyle="--", linewidth=1)
-        if rows is run_rows:
-            axes.set_title("the proof run, enlarged: the dashed line is the plan's commit (statement log)", fontsize=9)
-        else:
-            axes.set_title(f"Run {timeline.get('run_id') or '(no run row)'}: the whole suite on one time axis",
-                           fontsize=10)
-        axes.set_xlabel(f"seconds after {origin.isoformat(timespec='milliseconds')} (UTC)", fontsize=8)
-    figure.tight_layout()
+    commit_event = next((e for e in events if e["label"] == "plan committed"), None)
+    commit = seconds(commit_event["start"]) if commit_event else None
+    caption = f"seconds after {origin.isoformat(timespec='milliseconds')} (UTC)"
+    panels = [(f"Run {timeline.get('run_id') or '(no run row)'}: the whole suite on one time axis", suite_rows),
+              ("the proof run, enlarged: the dashed line is the plan's commit (statement log)", run_rows)]
+    panels = [(title, rows) for title, rows in panels if rows]
+    height = sum(HEAD + ROW * max(len(rows), 2) + AXIS for _, rows in panels) + 10
+    drawing = drawsvg.Drawing(WIDTH, height)
+    drawing.append(drawsvg.Rectangle(0, 0, WIDTH, height, fill="white"))
+    top = 0.0
+    for title, rows in panels:
+        top = _panel(drawing, top, title, caption, rows, seconds, commit)
     path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix.lstrip(".") or "svg"
-    figure.savefig(path, format=suffix, **({"metadata": {"Date": None}} if suffix == "svg" else {}))
-    pyplot.close(figure)
+    drawing.save_svg(str(path))
     return path
-
-
-if __name__ == "__main__":
-    # The evidence writer's drawing process: matplotlib is imported while the suite runs; then one request on stdin
-    # ({"path", "timeline"}) is drawn, or nothing when stdin closes empty.
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot  # noqa: F401
-
-    request = sys.stdin.read()
-    if request.strip():
-        message = json.loads(request)
-        render_timeline(message["timeline"], Path(message["path"]))

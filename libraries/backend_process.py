@@ -20,6 +20,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from robot.api import logger
 from robot.api.deco import keyword, library
@@ -81,12 +82,14 @@ class BackendProcess:
 
     @keyword
     def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE",
-                              pythonpath: str = "", env: dict | None = None) -> str:
+                              pythonpath: str = "", env: dict | None = None, niceness: int = 0) -> str:
         """Start `python ARGUMENTS` in the background; `stdin=PIPE` lets `Wait For Backend Process` give it input.
 
         Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI");
         `pythonpath` — a folder of the suite's own appended to this process's PYTHONPATH (after the plan's `.`);
-        `env` — variables for this process only, over the plan's environment.
+        `env` — variables for this process only, over the plan's environment; `niceness` — above 0 for work off the
+        run's critical path (the POSIX nice value, `os.setpriority`): on a machine with fewer cores than runnable
+        processes, the plan's chain (list-skills, the CLI runs, the coordinator's answer) gets the CPU first.
         Returns `name`.
 
         Example: `Start Backend Process    list-skills    -m    ${CUS_CLI_MODULE}    list-skills    what=cus_cli list-skills`
@@ -99,6 +102,8 @@ class BackendProcess:
         hidden = {variable: Secret(value) for variable, value in variables.variables.items()}  # see the module's doc
         popen = self._process.start_process(*command, cwd=self._cwd, env=hidden, alias=name, stdin=stdin)
         Reaper.shared().watch_process(popen.pid)
+        if niceness:
+            lower_priority(popen.pid, niceness)
         self._what[name] = what
         # Monotonic seconds for durations (the bench), wall-clock UTC to set them beside the database's timestamps.
         self._timeline[name] = {"name": name, "what": what, "started": round(time.monotonic() - self._epoch, 3),
@@ -181,6 +186,21 @@ class BackendProcess:
         Example: `Kill All Backend Processes`
         """
         self._process.terminate_all_processes(kill=True)
+
+
+def lower_priority(pid: int, niceness: int) -> None:
+    """Give a started process the nice value `niceness` — only ever a lower priority, which needs no privilege.
+
+    With autogrouping (Linux's default, /proc/sys/kernel/sched_autogroup_enabled), the CPU is shared between
+    sessions first, and a process's nice value only counts inside its own session; Robot's Process starts each process
+    in a session of its own, so that session's autogroup gets the nice value too (sched(7), /proc/PID/autogroup).
+    A process that has already ended, or a system without either, keeps its priority: only the schedule changes."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, niceness)
+        if os.getsid(pid) == pid:  # its own session: the autogroup is its alone
+            Path(f"/proc/{pid}/autogroup").write_text(f"{niceness}\n")
+    except (OSError, AttributeError):
+        pass
 
 
 def _utc_now() -> str:

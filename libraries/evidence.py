@@ -14,7 +14,6 @@ import atexit
 import json
 import os
 import signal
-import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,8 +31,7 @@ from project import DOC_FORMAT, VERSION
 from run_facts import FACTS, NOT_REACHED
 from run_selection import added_reason
 from suite_model import full_suite, message_line
-import timeline_picture
-from timeline_picture import PICTURE
+from timeline_picture import PICTURE, render_timeline
 
 STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
 
@@ -66,7 +64,6 @@ class Evidence:
         self._current_test = ""
         self.dependencies: dict[str, set[str]] = {}
         self.picture: str | None = None
-        self._drawer: subprocess.Popen | None = None
 
     # --- keywords: recording only -------------------------------------------------------------------------------
     @keyword
@@ -141,8 +138,6 @@ class Evidence:
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._wrap_signal(signum)
         atexit.register(self._at_exit)
-        self._drawer = _start_drawer()
-        atexit.register(self._await_drawer)
 
     def _wrap_signal(self, signum: int) -> None:
         original = signal.getsignal(signum)
@@ -184,40 +179,17 @@ class Evidence:
         console_verdict.print_unless_listening(self.outdir)  # the verdict without robot.args, too
 
     def _draw_timeline(self) -> str | None:
-        """Hand the run's timeline to the drawing process (started with the suite, matplotlib imported while the
-        tests ran): it draws while Robot writes output.xml, log.html and report.html, and is awaited before the
-        suite exits. None when there is nothing to draw (the customer CLI never started) or no drawing process."""
+        """Draw the run's timeline into the output folder. None when there is nothing to draw (the customer CLI
+        never started) or the picture could not be written — the evidence says so on stderr, the verdict stands."""
         timeline = self.values.get("run_timeline")
-        if not timeline or not timeline.get("events") or self.outdir is None or self._drawer is None:
+        if not timeline or not timeline.get("events") or self.outdir is None:
             return None
-        request = json.dumps({"path": str(self.outdir / PICTURE), "timeline": timeline}, default=str)
         try:
-            self._drawer.stdin.write(request)
-            self._drawer.stdin.close()
-        except OSError as exc:
-            print(f"runproof: the timeline picture could not be drawn: {exc}", file=sys.__stderr__)
+            render_timeline(timeline, self.outdir / PICTURE)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"runproof: the timeline picture could not be drawn: {one_line(exc)}", file=sys.__stderr__)
             return None
         return PICTURE
-
-    def _await_drawer(self) -> None:
-        """At exit: an empty request (nothing to draw) ends the drawing process; otherwise wait for the picture."""
-        drawer, self._drawer = self._drawer, None
-        if drawer is None:
-            return
-        try:
-            if not drawer.stdin.closed:
-                drawer.stdin.close()
-        except OSError:
-            pass
-        drawer.stdin = None  # closed above: communicate() must not flush it
-        try:
-            _, errors = drawer.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            drawer.kill()
-            drawer.communicate()
-            errors = "it did not finish within 60s"
-        if drawer.returncode:
-            print(f"runproof: the timeline picture could not be drawn: {one_line(errors or '')}", file=sys.__stderr__)
 
     def close(self) -> None:
         if self.outdir is not None and not self.final:
@@ -349,19 +321,6 @@ class Evidence:
             return BuiltIn().get_variable_value("${OUTPUT DIR}") or os.getcwd()
         except RobotNotRunningError:
             return os.getcwd()
-
-
-def _start_drawer() -> subprocess.Popen | None:
-    """The timeline's drawing process: it imports matplotlib now (≈ 0.4 s of CPU, off the run's critical path) and
-    then waits for one request on stdin. It lives in helpers/, not in the output folder, and ends at EOF — also
-    when the suite is killed, since its stdin then closes."""
-    try:
-        return subprocess.Popen([sys.executable, timeline_picture.__file__], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                cwd=os.path.dirname(timeline_picture.__file__))
-    except OSError as exc:
-        print(f"runproof: no timeline picture: {exc}", file=sys.__stderr__)
-        return None
 
 
 def _word(status: str) -> str:
