@@ -39,6 +39,7 @@ URL_WITH_USER_INFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s]*@")
 
 _windows: set[str] = set()
 _whole: set[str] = set()
+_search: list[re.Pattern] = []  # one pattern finding any window or whole secret, rebuilt after each registration
 
 
 def forms(secret: str) -> set[str]:
@@ -93,6 +94,15 @@ def register(value: Any) -> None:
             _windows.update(form[i:i + WINDOW] for i in range(len(form) - WINDOW + 1))
         elif len(form) >= SHORTEST and form.lower() not in NOT_SECRETS:
             _whole.add(form)
+    _search.clear()
+
+
+def _holds_a_secret(text: str) -> bool:
+    """Whether any window or whole secret occurs in `text`: one regular-expression search, in C, so that the common
+    case (nothing to mask) does not walk the text in Python."""
+    if not _search:
+        _search.append(re.compile("|".join(map(re.escape, sorted(_windows | _whole)))))
+    return _search[0].search(text) is not None
 
 
 def looks_secret(name: str) -> bool:
@@ -118,7 +128,7 @@ def register_all(values: Iterable[Any]) -> None:
 def mask(text: Any) -> str:
     """`text` as a string with every maximal run of characters covered by a secret's window replaced by ***."""
     text = "" if text is None else text if isinstance(text, str) else str(getattr(text, "value", text))
-    if not (_windows or _whole) or not text:
+    if not (_windows or _whole) or not text or not _holds_a_secret(text):
         return text
     covered = bytearray(len(text))
     if _windows:
@@ -155,3 +165,4 @@ def forget_all() -> None:
     """Empty the registry (for tests of this module only)."""
     _windows.clear()
     _whole.clear()
+    _search.clear()

@@ -14,6 +14,7 @@ the plain values), and the `secret_masking` listener shortens that line's `env:`
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -68,6 +69,7 @@ class BackendProcess:
         self._cwd = ""
         self._env = BackendEnvironment({})
         self._what: dict[str, str] = {}
+        self._commands: dict[str, tuple[list[str], BackendEnvironment]] = {}
         self._timeline: dict[str, dict] = {}
         self._epoch = time.monotonic()
 
@@ -99,6 +101,7 @@ class BackendProcess:
         if pythonpath:
             variables.variables["PYTHONPATH"] = os.pathsep.join(filter(None, (variables.get("PYTHONPATH"), pythonpath)))
         logger.info(self.as_the_plan_writes_it(command, variables))
+        self._commands[name] = (command, variables)
         hidden = {variable: Secret(value) for variable, value in variables.variables.items()}  # see the module's doc
         popen = self._process.start_process(*command, cwd=self._cwd, env=hidden, alias=name, stdin=stdin)
         Reaper.shared().watch_process(popen.pid)
@@ -109,6 +112,35 @@ class BackendProcess:
         self._timeline[name] = {"name": name, "what": what, "started": round(time.monotonic() - self._epoch, 3),
                                 "started_utc": _utc_now()}
         return name
+
+    @keyword
+    def release_backend_process(self, name: str, *arguments: str) -> None:
+        """Give a process started to wait for its arguments (probe/call_tracer.py's `--arguments-on-stdin`) the rest
+        of its command line, as one JSON list on stdin, and close its stdin. The log shows the whole command as it
+        now runs; the timeline starts the process's bar here (`warm_started` keeps when its interpreter started).
+
+        Given `name` — a process started with `stdin=PIPE`; `arguments` — appended to its command line.
+        Raises `BackendProcessFailed` when no such process was started, or when it is no longer there to take them
+        (it has ended).
+
+        Example: `Release Backend Process    neighbour-earlier    run    --agent-id    ${agent}`
+        """
+        if name not in self._commands:
+            raise BackendProcessFailed(f"{name} was not started with the suite: nothing waits for its arguments")
+        popen = self._process.get_process_object(name)
+        command, variables = self._commands[name]
+        logger.info(self.as_the_plan_writes_it([*command, *arguments], variables)
+                    + "\n(the arguments after the module given now, on stdin; the interpreter started with the suite)")
+        try:
+            popen.stdin.write(json.dumps(list(arguments)).encode() + b"\n")
+            popen.stdin.close()
+        except (OSError, ValueError) as exc:
+            raise BackendProcessFailed(one_line(f"{self._what.get(name, name)} ended before it was given its "
+                                                f"arguments (exit {popen.poll()}): {exc}")) from None
+        popen.stdin = None  # closed here: communicate() must not flush it
+        entry = self._timeline[name]
+        entry["warm_started"], entry["warm_started_utc"] = entry["started"], entry["started_utc"]
+        entry["started"], entry["started_utc"] = round(time.monotonic() - self._epoch, 3), _utc_now()
 
     def as_the_plan_writes_it(self, command: list[str], env: BackendEnvironment | None = None) -> str:
         """`$ cd backend` and `$ PYTHONPATH=. USE_POSTGRES_TRACES=true DATABASE_URL='postgresql://u:***@h:p/db' …`."""

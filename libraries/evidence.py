@@ -64,6 +64,7 @@ class Evidence:
         self._current_test = ""
         self.dependencies: dict[str, set[str]] = {}
         self.picture: str | None = None
+        self._target_unwritten = False
 
     # --- keywords: recording only -------------------------------------------------------------------------------
     @keyword
@@ -110,7 +111,7 @@ class Evidence:
         Example: `Record Target    Tenant ID    ${TENANT_ID}`
         """
         self.target[name] = mask(value)
-        self._write_incomplete("the run did not finish")
+        self._target_unwritten = True  # written once, before the first test: the suite setup records them together
 
     # --- listener ---------------------------------------------------------------------------------------------
     def start_suite(self, data, result) -> None:
@@ -155,6 +156,9 @@ class Evidence:
 
     def start_test(self, data, result) -> None:
         self._current_test = result.name
+        if self._target_unwritten:
+            self._target_unwritten = False
+            self._write_incomplete("the run did not finish")
 
     def end_test(self, data, result) -> None:
         message = message_line(result.message)

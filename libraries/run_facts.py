@@ -41,6 +41,7 @@ FACTS = {
     "agent": CLI_RUN,
     "history": CLI_RUN,
     "neighbours": CLI_RUN,
+    "internal cli": CLI_RUN,
     "cli claims": CLI_RUN,
     "run": CLI_RUN,
     "trace": "Trace Exists",

@@ -40,9 +40,11 @@ class RunPath:
         self._folder = ""
 
     @keyword
-    def call_tracer_arguments(self) -> list[str]:
+    def call_tracer_arguments(self, arguments_on_stdin: bool = False) -> list[str]:
         """The arguments that put the call tracer in front of `-m <module> …` on a backend command line.
 
+        Given `arguments_on_stdin` — True for a process started before its arguments are known: the tracer imports
+        the module's imports, then waits for `Release Backend Process` to give it the rest of its command line.
         Returns e.g. `[…/probe/call_tracer.py, --record, /tmp/…/path.json, --watch, …]`; the caller appends `-m`.
 
         Example: `${tracer}=    Call Tracer Arguments`
@@ -51,7 +53,7 @@ class RunPath:
         arguments = [str(TRACER), "--record", str(Path(self._folder) / "path.json")]
         for target in WATCHED.values():
             arguments += ["--watch", target]
-        return arguments
+        return [*arguments, "--arguments-on-stdin"] if arguments_on_stdin else arguments
 
     @keyword
     def the_observed_run_path(self) -> dict:

@@ -11,6 +11,14 @@ so it is switched off while a module is being imported — module bodies run at 
 path — by a wrapper around `builtins.__import__`. coverage.py's dynamic contexts were not used: they record lines per
 context, not the chain of calls that reached a function.
 
+With `--arguments-on-stdin` (`... -m MODULE`, no arguments after it) the interpreter starts early and waits: it
+imports what MODULE imports at its top and the modules of the watched functions — for cus_cli, the two modules plan
+§0 says it imports (the plan generator's and the runner's), which the real CLI imports inside its functions —, then
+reads MODULE's arguments as one JSON list on a line of stdin, and only then runs MODULE. An empty stdin (the suite
+stopped before the run) ends it without running anything. So the interpreter's start-up overlaps the suite's
+preconditions while nothing the command does happens before them; an import is a module's body, which runs the same
+whenever it is imported, and `list-skills`, started at the same moment, imports the same modules.
+
 FILE gets JSON on each watched function's first call and when the module ends, however it ends (`exit` is null
 while it runs, so a process killed at its timeout still leaves what it saw): `{"watched": {"MODULE:QUALNAME": {"calls": n, "chain":
 ["module:qualname", ...]}}, "exit": code}` — `chain` is the stack of the first call, outermost first, without the
@@ -20,7 +28,10 @@ tracer's own and runpy's frames.
 from __future__ import annotations
 
 import argparse
+import ast
 import builtins
+import importlib
+import importlib.util
 import json
 import os
 import runpy
@@ -43,8 +54,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", required=True)
     parser.add_argument("--watch", action="append", default=[], help="MODULE:QUALNAME, e.g. app.x.runner:RunRunner.run")
+    parser.add_argument("--arguments-on-stdin", action="store_true",
+                        help="import MODULE's imports, then read its arguments as a JSON list on stdin")
     args = parser.parse_args(sys.argv[1:split])
     args.module, rest = sys.argv[split + 1], sys.argv[split + 2:]
+    sys.path[0] = os.getcwd()  # as `python -m` does: the working directory, not this file's folder, comes first
+    if args.arguments_on_stdin:
+        import_what_it_imports(args.module, [name.partition(":")[0] for name in args.watch])
+        line = sys.stdin.readline()
+        if not line.strip():
+            sys.exit(0)  # never released: the suite stopped before the run
+        rest = [str(argument) for argument in json.loads(line)]
 
     watched = {name: {"calls": 0, "chain": []} for name in args.watch}
     by_name: dict[str, list[tuple[str, str, str]]] = {}
@@ -84,7 +104,6 @@ def main() -> None:
 
     exit_code: object = 0
     sys.argv = [args.module, *rest]
-    sys.path[0] = os.getcwd()  # as `python -m` does: the working directory, not this file's folder, comes first
     stop = start_profile(profile)
     try:
         runpy.run_module(args.module, run_name="__main__", alter_sys=True)
@@ -94,6 +113,28 @@ def main() -> None:
         stop()
         save(exit_code if isinstance(exit_code, int) else (0 if exit_code is None else 1))
     sys.exit(exit_code)
+
+
+def import_what_it_imports(module: str, also: list[str]) -> None:
+    """Import the modules that `module`'s top-level import statements name, in their order, then `also`, without
+    running `module` itself. One that fails is left for the real run to raise, exactly where `python -m` would."""
+    names = []
+    try:
+        spec = importlib.util.find_spec(module)
+        with open(spec.origin, "rb") as source:
+            tree = ast.parse(source.read())
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names.append(importlib.util.resolve_name("." * node.level + (node.module or ""), spec.parent))
+    except Exception:  # noqa: BLE001 - no module, no source: the real run says so
+        pass
+    for name in [*names, *also]:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - see the docstring
+            continue
 
 
 def start_profile(profile):
