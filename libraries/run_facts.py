@@ -221,3 +221,17 @@ class RunFacts:
         Example: `${neighbours}=    Tests Tagged Are Selected    beyond-plan`
         """
         return any(test.tags.match(tag) for test in self._selected_tests)
+
+    @keyword
+    def fact_can_be_established(self, fact: str) -> bool:
+        """True when this run selected the test that establishes `fact` (or the suite setup establishes it): work
+        started early for that test is then not wasted.
+
+        - `fact`: a fact's name. Returns a boolean; raises `UnknownFact` for a name no producer declares.
+
+        Example: `${made}=    Fact Can Be Established    neighbours`
+        """
+        if fact not in FACTS:
+            raise UnknownFact(f"no test establishes a fact called '{fact}'")
+        producer = FACTS[fact]
+        return producer == SUITE_SETUP or any(test.name == producer for test in self._selected_tests)

@@ -60,6 +60,7 @@ def main() -> None:
     args.module, rest = sys.argv[split + 1], sys.argv[split + 2:]
     sys.path[0] = os.getcwd()  # as `python -m` does: the working directory, not this file's folder, comes first
     if args.arguments_on_stdin:
+        sys.argv = [args.module]  # as `python -m MODULE` shows it to a module that reads it while being imported
         import_what_it_imports(args.module, [name.partition(":")[0] for name in args.watch])
         line = sys.stdin.readline()
         if not line.strip():

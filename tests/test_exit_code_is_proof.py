@@ -43,6 +43,7 @@ def test_include_ac4_proves_ac4_with_its_prerequisites_added(tmp_path, database_
     assert all(status == "PASS" for status, _ in statuses(run).values())
     assert {t.name for t in run.tests if t.tags.match("prerequisite")} == set(added)
     assert "## Added to the selection as prerequisites" in (run.outdir / "evidence.md").read_text()
+    assert "neighbour-earlier" not in {each["name"] for each in evidence["timeline"]}  # no beyond-plan test selected
     assert run.stdout.strip().splitlines()[-1].startswith(f"Green (exit code 0): all {len(run.tests)} tests ran and passed; "
                                                           "only part")
 
@@ -60,6 +61,16 @@ def test_include_ac4_on_a_backend_that_fails_its_prerequisite_is_not_green(tmp_p
     assert run.evidence["acceptance"]["AC4"] == "NOT REACHED"
     last = run.stdout.strip().splitlines()[-1]
     assert last.startswith(f"Not green (exit code {run.rc}): 1 failed, {len(ac4)} not reached"), last
+
+
+def test_a_beyond_plan_test_that_makes_no_run_starts_no_neighbour_interpreter(tmp_path, database_url):
+    """The earlier neighbour's interpreter starts with the suite only when the test that makes the neighbours runs."""
+    run = run_suite(tmp_path, env={"DATABASE_URL": database_url},
+                    options=("--test", "The Backend's Code Did Not Change During The Run"))
+    assert run.rc == 0, [f"{n}: {m}" for n, (s, m) in statuses(run).items() if s != "PASS"]
+    assert CLI_RUN not in statuses(run)
+    assert {each["name"] for each in run.evidence["timeline"]} == {"list-skills", "coordinator-probe",
+                                                                  "coordinator-tests", "coverage-check"}
 
 
 def test_one_dependent_test_selected_with_test_runs_with_what_it_needs(tmp_path, database_url):

@@ -130,3 +130,18 @@ def test_releasing_logs_the_whole_command_and_restarts_its_timeline(tmp_path):
     assert result.stdout == "HELLO\n"
     entry = library.backend_process_timeline()[0]
     assert entry["warm_started"] == started and entry["started"] > started and entry["seconds"] >= 0
+
+
+def test_early_work_is_started_only_for_a_fact_the_run_can_establish():
+    from types import SimpleNamespace
+
+    from run_facts import CLI_RUN, RunFacts, UnknownFact
+
+    facts = RunFacts()
+    facts._selected_tests = [SimpleNamespace(name="The Target Is Configured")]
+    assert not facts.fact_can_be_established("neighbours")
+    assert facts.fact_can_be_established("target database")  # the suite setup establishes it
+    facts._selected_tests.append(SimpleNamespace(name=CLI_RUN))
+    assert facts.fact_can_be_established("neighbours")
+    with pytest.raises(UnknownFact, match="no test establishes a fact called 'neighbors'"):
+        facts.fact_can_be_established("neighbors")
