@@ -2,7 +2,7 @@
 
 Why drawsvg and not a plotting library: the suite is CPU-bound on a two-core machine (README "Performance"), and
 matplotlib's import alone cost 0.5 s of CPU per run (about a tenth of the bare plan under the `real-online`
-profile), paid in every run that reaches the CLI. drawsvg (≈ 0.05 s to import) writes the SVG — elements,
+profile), paid in every run. drawsvg (≈ 0.05 s to import) writes the SVG — elements,
 attributes, escaping; what it cannot do is chart layout, so the one scale this picture needs (seconds → x, "nice"
 ticks of 1, 2 or 5 × 10^k) is the few lines below. The text stays SVG text, so a reader (or a test) finds each label.
 Drawn in the suite's own process after the last test: a picture takes a few milliseconds.
@@ -11,7 +11,7 @@ Drawn in the suite's own process after the last test: a picture takes a few mill
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import drawsvg
@@ -26,7 +26,9 @@ FONT = "DejaVu Sans, Arial, sans-serif"
 
 
 def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+    """An ISO 8601 time; one without a zone is taken as UTC (every time on the picture's axis is UTC)."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _rows(events: list[dict], lanes: tuple[str, ...]) -> list[tuple[str, dict]]:

@@ -70,6 +70,9 @@ class BackendProcess:
         self._env = BackendEnvironment({})
         self._what: dict[str, str] = {}
         self._commands: dict[str, tuple[list[str], BackendEnvironment]] = {}
+        self._niceness: dict[str, int] = {}
+        self._channels: dict[str, str] = {}
+        self._open_channels: dict[str, int] = {}
         self._timeline: dict[str, dict] = {}
         self._epoch = time.monotonic()
 
@@ -84,14 +87,17 @@ class BackendProcess:
 
     @keyword
     def start_backend_process(self, name: str, *arguments: str, what: str, stdin: str = "NONE",
-                              pythonpath: str = "", env: dict | None = None, niceness: int = 0) -> str:
+                              pythonpath: str = "", env: dict | None = None, niceness: int = 0,
+                              channel: str = "") -> str:
         """Start `python ARGUMENTS` in the background; `stdin=PIPE` lets `Wait For Backend Process` give it input.
 
         Given `name` — how later keywords refer to it; `what` — how failures name it ("the customer CLI");
         `pythonpath` — a folder of the suite's own appended to this process's PYTHONPATH (after the plan's `.`);
         `env` — variables for this process only, over the plan's environment; `niceness` — above 0 for work off the
         run's critical path (the POSIX nice value, `os.setpriority`): on a machine with fewer cores than runnable
-        processes, the plan's chain (list-skills, the CLI runs, the coordinator's answer) gets the CPU first.
+        processes, the plan's chain (list-skills, the CLI runs) gets the CPU first; `channel` — the named pipe on which
+        the process waits for `Send To Backend Process` and `Release Backend Process` (probe/call_tracer.py's
+        `--arguments-from`).
         Returns `name`.
 
         Example: `Start Backend Process    list-skills    -m    ${CUS_CLI_MODULE}    list-skills    what=cus_cli list-skills`
@@ -107,40 +113,66 @@ class BackendProcess:
         Reaper.shared().watch_process(popen.pid)
         if niceness:
             lower_priority(popen.pid, niceness)
+        self._niceness[name] = niceness
+        if channel:
+            self._channels[name] = channel
         self._what[name] = what
         # Monotonic seconds for durations (the bench), wall-clock UTC to set them beside the database's timestamps.
         self._timeline[name] = {"name": name, "what": what, "started": round(time.monotonic() - self._epoch, 3),
                                 "started_utc": _utc_now()}
+        if channel:
+            self._timeline[name]["released"] = False  # waiting for its arguments: none of its command has run
         return name
 
     @keyword
-    def release_backend_process(self, name: str, *arguments: str) -> None:
-        """Give a process started to wait for its arguments (probe/call_tracer.py's `--arguments-on-stdin`) the rest
-        of its command line, as one JSON list on stdin, and close its stdin. The log shows the whole command as it
-        now runs; the timeline starts the process's bar here (`warm_started` keeps when its interpreter started).
+    def send_to_backend_process(self, name: str, message: str) -> None:
+        """Write `message` as one JSON line on the channel of `name` (a process started with `channel=`), which stays
+        open for the next message: e.g. `import` tells probe/call_tracer.py to import the watched functions' modules.
 
-        Given `name` — a process started with `stdin=PIPE`; `arguments` — appended to its command line.
-        Raises `BackendProcessFailed` when no such process was started, or when it is no longer there to take them
-        (it has ended).
+        Raises `BackendProcessFailed` when `name` has no channel or has ended.
+
+        Example: `Send To Backend Process    neighbour-earlier    import`
+        """
+        self._write_to_channel(name, json.dumps(message))
+
+    @keyword
+    def release_backend_process(self, name: str, *arguments: str) -> None:
+        """Give a process started with `channel=` the rest of its command line, as one JSON list on its channel, and
+        close the channel. The log shows the whole command as it now runs; the timeline starts the process's bar here
+        (`warm_started` keeps when its interpreter started).
+
+        Given `name` — a process started with `channel=`; `arguments` — appended to its command line.
+        Raises `BackendProcessFailed` when no such process was started, or when it has ended.
 
         Example: `Release Backend Process    neighbour-earlier    run    --agent-id    ${agent}`
         """
-        if name not in self._commands:
-            raise BackendProcessFailed(f"{name} was not started with the suite: nothing waits for its arguments")
-        popen = self._process.get_process_object(name)
-        command, variables = self._commands[name]
+        command, variables = self._commands[name] if name in self._commands else ([], None)
+        self._write_to_channel(name, json.dumps(list(arguments)))
+        self._close_channel(name)
         logger.info(self.as_the_plan_writes_it([*command, *arguments], variables)
-                    + "\n(the arguments after the module given now, on stdin; the interpreter started with the suite)")
-        try:
-            popen.stdin.write(json.dumps(list(arguments)).encode() + b"\n")
-            popen.stdin.close()
-        except (OSError, ValueError) as exc:
-            raise BackendProcessFailed(one_line(f"{self._what.get(name, name)} ended before it was given its "
-                                                f"arguments (exit {popen.poll()}): {exc}")) from None
-        popen.stdin = None  # closed here: communicate() must not flush it
+                    + "\n(the arguments after the module given now, on its channel; the interpreter started with the suite)")
         entry = self._timeline[name]
         entry["warm_started"], entry["warm_started_utc"] = entry["started"], entry["started_utc"]
         entry["started"], entry["started_utc"] = round(time.monotonic() - self._epoch, 3), _utc_now()
+        entry["released"] = True
+
+    def _write_to_channel(self, name: str, line: str) -> None:
+        if name not in self._channels:
+            raise BackendProcessFailed(f"{name} was not started with a channel: nothing waits for what is sent")
+        popen = self._process.get_process_object(name)
+        if popen.poll() is not None:
+            raise BackendProcessFailed(one_line(f"{self._what.get(name, name)} ended (exit {popen.returncode}) "
+                                                f"before it was given what it waited for"))
+        if name not in self._open_channels:
+            # Read and write: opening a named pipe so never blocks (Linux), and what is written waits in the pipe
+            # until the process opens its end.
+            self._open_channels[name] = os.open(self._channels[name], os.O_RDWR)
+        os.write(self._open_channels[name], line.encode() + b"\n")
+
+    def _close_channel(self, name: str) -> None:
+        descriptor = self._open_channels.pop(name, None)
+        if descriptor is not None:
+            os.close(descriptor)
 
     def as_the_plan_writes_it(self, command: list[str], env: BackendEnvironment | None = None) -> str:
         """`$ cd backend` and `$ PYTHONPATH=. USE_POSTGRES_TRACES=true DATABASE_URL='postgresql://u:***@h:p/db' …`."""
@@ -164,6 +196,7 @@ class BackendProcess:
             stdout, stderr = popen.communicate(None if input is None else input.encode(), timeout.total_seconds())
             result = BackendResult(popen.returncode, decode(stdout), decode(stderr), False)
         except subprocess.TimeoutExpired:
+            cpu = cpu_seconds(popen.pid)  # read before the kill: a starved process is the machine's, not the product's
             self._process.terminate_process(name, kill=True)
             stdout, stderr = popen.communicate()
             result = BackendResult(-9, decode(stdout), decode(stderr), True)
@@ -173,10 +206,21 @@ class BackendProcess:
         logger.info(mask(f"{what}: exit code {result.rc}{' (killed at its timeout)' if result.timed_out else ''}\n"
                          f"--- stdout ---\n{result.stdout or '(empty)'}\n--- stderr ---\n{result.stderr or '(empty)'}"))
         if result.timed_out:
-            raise BackendProcessFailed(one_line(f"{what} did not return within {_seconds(timeout)}"))
+            raise BackendProcessFailed(one_line(f"{what} did not return within {_seconds(timeout)}"
+                                                + self._starved(name, cpu, timeout)))
         if result.rc != 0 and expect_success:
             raise BackendProcessFailed(self.failure_reason(result, what))
         return result
+
+    def _starved(self, name: str, cpu: float | None, timeout: timedelta) -> str:
+        """For a process started at a lower priority: how much CPU it had, so that a busy machine is not taken for a
+        slow backend."""
+        niceness = self._niceness.get(name, 0)
+        if not niceness or cpu is None:
+            return ""
+        return (f" (it ran at nice {niceness} and had {cpu:.1f}s of CPU in {_seconds(timeout)}: when that is little,"
+                f" the machine was busy, not the backend slow — NICE_OFF_THE_CHAIN=0 or a longer timeout tells them"
+                f" apart)")
 
     def failure_reason(self, result: BackendResult, what: str) -> str:
         crashed = "crashed" if result.rc < 0 or result.rc > 2 else "failed"
@@ -217,6 +261,8 @@ class BackendProcess:
 
         Example: `Kill All Backend Processes`
         """
+        for name in list(self._open_channels):
+            self._close_channel(name)
         self._process.terminate_all_processes(kill=True)
 
 
@@ -233,6 +279,15 @@ def lower_priority(pid: int, niceness: int) -> None:
             Path(f"/proc/{pid}/autogroup").write_text(f"{niceness}\n")
     except (OSError, AttributeError):
         pass
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds of a running process (Linux /proc/PID/stat), or None where it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _utc_now() -> str:

@@ -41,7 +41,6 @@ FACTS = {
     "agent": CLI_RUN,
     "history": CLI_RUN,
     "neighbours": CLI_RUN,
-    "internal cli": CLI_RUN,
     "cli claims": CLI_RUN,
     "run": CLI_RUN,
     "trace": "Trace Exists",
@@ -76,12 +75,14 @@ class RunFacts:
         self._tests: dict[str, tuple[str, str]] = {}
         self._suites: dict[str, tuple[str, str]] = {}
         self._selected_tests: list = []
+        self._source = ""
 
     # --- listener ---------------------------------------------------------------------------------------------
     def start_suite(self, data, result) -> None:
         if result.parent is not None:
             return
         self._selected_tests = list(data.all_tests)
+        self._source = str(data.source) if data.source else ""
         problem = self._unknown_names(str(data.source)) if data.source else None
         if problem:
             print(f"runproof: {problem}", file=sys.__stderr__)
@@ -221,6 +222,20 @@ class RunFacts:
         Example: `${neighbours}=    Tests Tagged Are Selected    beyond-plan`
         """
         return any(test.tags.match(tag) for test in self._selected_tests)
+
+    @keyword
+    def tests_have_passed(self, *names: str) -> bool:
+        """True when every test named has run and passed in this run (work that is safe only after them may start).
+
+        - `names`: test names. Returns a boolean; raises `UnknownFact` for a name the suite does not have.
+
+        Example: `${safe}=    Tests Have Passed    Local DB Is Migrated To Head`
+        """
+        known = set(tests_and_suites(full_suite(self._source))[0]) if self._source else set()
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise UnknownFact(f"no test is called '{unknown[0]}'")
+        return all(self._tests.get(name, ("", ""))[0] == "PASS" for name in names)
 
     @keyword
     def fact_can_be_established(self, fact: str) -> bool:

@@ -8,7 +8,9 @@ it; the tests beyond the plan read that record. The syntax tree (§1) can only s
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -40,20 +42,37 @@ class RunPath:
         self._folder = ""
 
     @keyword
-    def call_tracer_arguments(self, arguments_on_stdin: bool = False) -> list[str]:
+    def call_tracer_arguments(self, arguments_later: bool = False) -> list[str]:
         """The arguments that put the call tracer in front of `-m <module> …` on a backend command line.
 
-        Given `arguments_on_stdin` — True for a process started before its arguments are known: the tracer imports
-        the module's imports, then waits for `Release Backend Process` to give it the rest of its command line.
+        Given `arguments_later` — True for a process started before its arguments are known: a named pipe is made
+        beside the record (`Call Tracer Channel` returns it), and the tracer imports the module's imports, then waits
+        on the pipe for `Send To Backend Process` / `Release Backend Process`.
         Returns e.g. `[…/probe/call_tracer.py, --record, /tmp/…/path.json, --watch, …]`; the caller appends `-m`.
 
         Example: `${tracer}=    Call Tracer Arguments`
         """
         self._folder = tempfile.mkdtemp(prefix="runproof-path-")
+        atexit.register(shutil.rmtree, self._folder, True)  # also when the traced run was never read
         arguments = [str(TRACER), "--record", str(Path(self._folder) / "path.json")]
         for target in WATCHED.values():
             arguments += ["--watch", target]
-        return [*arguments, "--arguments-on-stdin"] if arguments_on_stdin else arguments
+        if not arguments_later:
+            return arguments
+        os.mkfifo(self.call_tracer_channel(), 0o600)
+        return [*arguments, "--arguments-from", self.call_tracer_channel()]
+
+    @keyword
+    def call_tracer_channel(self) -> str:
+        """The named pipe on which a tracer started with `arguments_later` waits (see `Call Tracer Arguments`).
+
+        Returns its path; raises `AssertionError` when no tracer was set up.
+
+        Example: `${channel}=    Call Tracer Channel`
+        """
+        if not self._folder:
+            raise AssertionError("no call tracer was set up")
+        return str(Path(self._folder) / "arguments")
 
     @keyword
     def the_observed_run_path(self) -> dict:

@@ -11,13 +11,18 @@ so it is switched off while a module is being imported — module bodies run at 
 path — by a wrapper around `builtins.__import__`. coverage.py's dynamic contexts were not used: they record lines per
 context, not the chain of calls that reached a function.
 
-With `--arguments-on-stdin` (`... -m MODULE`, no arguments after it) the interpreter starts early and waits: it
-imports what MODULE imports at its top and the modules of the watched functions — for cus_cli, the two modules plan
-§0 says it imports (the plan generator's and the runner's), which the real CLI imports inside its functions —, then
-reads MODULE's arguments as one JSON list on a line of stdin, and only then runs MODULE. An empty stdin (the suite
-stopped before the run) ends it without running anything. So the interpreter's start-up overlaps the suite's
-preconditions while nothing the command does happens before them; an import is a module's body, which runs the same
-whenever it is imported, and `list-skills`, started at the same moment, imports the same modules.
+With `--arguments-from CHANNEL` (`... -m MODULE`, no arguments after it; CHANNEL a named pipe the suite writes)
+the interpreter starts with the suite and waits, its stdin left as the product's own:
+- at once it imports what MODULE imports at its top — what `python -m MODULE` runs first, and what `list-skills`,
+  started at the same moment, runs too;
+- on the line `"import"` (sent once §0's database checks have passed) it imports the modules of the watched
+  functions — for cus_cli the plan generator's and the runner's, which plan §0 says it imports and which the real CLI
+  imports inside its functions;
+- on a line holding a JSON list it runs MODULE with those arguments. End of file first (the suite stopped) ends it
+  having run nothing of the command.
+While it imports early, `sys.argv` is `[MODULE's file]`: the arguments do not exist yet. If an early import fails, it
+imports nothing more and, once released, runs the command in a fresh interpreter (`os.execv`), so that the failure
+comes where and as `python -m` gives it.
 
 FILE gets JSON on each watched function's first call and when the module ends, however it ends (`exit` is null
 while it runs, so a process killed at its timeout still leaves what it saw): `{"watched": {"MODULE:QUALNAME": {"calls": n, "chain":
@@ -54,18 +59,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", required=True)
     parser.add_argument("--watch", action="append", default=[], help="MODULE:QUALNAME, e.g. app.x.runner:RunRunner.run")
-    parser.add_argument("--arguments-on-stdin", action="store_true",
-                        help="import MODULE's imports, then read its arguments as a JSON list on stdin")
+    parser.add_argument("--arguments-from", metavar="CHANNEL",
+                        help="import MODULE's imports, then read what to do from CHANNEL (a named pipe)")
     args = parser.parse_args(sys.argv[1:split])
     args.module, rest = sys.argv[split + 1], sys.argv[split + 2:]
     sys.path[0] = os.getcwd()  # as `python -m` does: the working directory, not this file's folder, comes first
-    if args.arguments_on_stdin:
-        sys.argv = [args.module]  # as `python -m MODULE` shows it to a module that reads it while being imported
-        import_what_it_imports(args.module, [name.partition(":")[0] for name in args.watch])
-        line = sys.stdin.readline()
-        if not line.strip():
-            sys.exit(0)  # never released: the suite stopped before the run
-        rest = [str(argument) for argument in json.loads(line)]
+    if args.arguments_from:
+        rest = wait_for_the_arguments(args.module, args.arguments_from, [name.partition(":")[0] for name in args.watch])
 
     watched = {name: {"calls": 0, "chain": []} for name in args.watch}
     by_name: dict[str, list[tuple[str, str, str]]] = {}
@@ -110,32 +110,70 @@ def main() -> None:
         runpy.run_module(args.module, run_name="__main__", alter_sys=True)
     except SystemExit as done:
         exit_code = done.code
+    except BaseException:
+        exit_code = 1  # an uncaught exception: Python prints it and exits 1, as after `python -m`
+        raise
     finally:
         stop()
         save(exit_code if isinstance(exit_code, int) else (0 if exit_code is None else 1))
     sys.exit(exit_code)
 
 
-def import_what_it_imports(module: str, also: list[str]) -> None:
-    """Import the modules that `module`'s top-level import statements name, in their order, then `also`, without
-    running `module` itself. One that fails is left for the real run to raise, exactly where `python -m` would."""
-    names = []
+def wait_for_the_arguments(module: str, channel: str, watched_modules: list[str]) -> list[str]:
+    """Import early what is safe to import, read CHANNEL, and return MODULE's arguments (see the module's doc); exits
+    when the channel ends first, and re-runs itself cold when an early import failed."""
+    spec = _spec(module)
+    arguments = sys.argv
+    sys.argv = [spec.origin if spec and spec.origin else module]
+    imported = spec is not None and import_all(_top_level_imports(spec))
+    with open(channel, encoding="utf-8") as lines:  # blocks until the suite opens it for writing
+        for line in lines:
+            message = json.loads(line)
+            if message == "import":
+                imported = imported and import_all(watched_modules)
+            elif isinstance(message, list):
+                rest = [str(argument) for argument in message]
+                break
+        else:
+            sys.exit(0)  # never released: the suite stopped before the run
+    if not imported:
+        split = arguments.index("--arguments-from")
+        os.execv(sys.executable, [sys.executable, *arguments[:split], *arguments[split + 2:], *rest])
+    sys.argv = arguments
+    return rest
+
+
+def _spec(module: str):
     try:
-        spec = importlib.util.find_spec(module)
+        return importlib.util.find_spec(module)  # imports the parent packages, as `python -m` does
+    except Exception:  # noqa: BLE001 - the real run reports it
+        return None
+
+
+def _top_level_imports(spec) -> list[str]:
+    """The modules `spec`'s top-level import statements name, in their order."""
+    try:
         with open(spec.origin, "rb") as source:
             tree = ast.parse(source.read())
-        for node in tree.body:
-            if isinstance(node, ast.Import):
-                names += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names.append(importlib.util.resolve_name("." * node.level + (node.module or ""), spec.parent))
-    except Exception:  # noqa: BLE001 - no module, no source: the real run says so
-        pass
-    for name in [*names, *also]:
+    except Exception:  # noqa: BLE001 - no source: nothing to import early
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names.append(importlib.util.resolve_name("." * node.level + (node.module or ""), spec.parent))
+    return names
+
+
+def import_all(names: list[str]) -> bool:
+    """Import `names` in order; False at the first that fails (nothing after it is imported)."""
+    for name in names:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001, S112 - see the docstring
-            continue
+        except BaseException:  # noqa: BLE001 - SystemExit too: the cold run shows it as python -m would
+            return False
+    return True
 
 
 def start_profile(profile):

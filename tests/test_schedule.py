@@ -1,8 +1,10 @@
 """The suite's schedule (issue 25, "Keep the speed"): what starts early, at which priority, and what waits.
 
-The earlier neighbour's interpreter starts with the suite and imports the run's modules while §0 runs; nothing of
-the command runs before it is released with its arguments, and a suite that stops first leaves it having run
-nothing. Work off the plan's chain runs at a lower priority, for the process and for its session's autogroup."""
+The earlier neighbour's interpreter starts with the suite and imports what its CLI imports at its top; it imports the
+run's modules only when told (once §0's database checks passed), and nothing of the command runs before it is released
+with its arguments; a suite that stops first leaves it having run nothing. An early import that fails makes the run a
+cold one, so the failure is python -m's own. Work off the plan's chain runs at a lower priority, for the process and
+for its session's autogroup; one of them killed at its timeout says how much CPU it had."""
 
 from __future__ import annotations
 
@@ -39,10 +41,19 @@ def product(folder: Path) -> Path:
     return folder
 
 
-def waiting_tracer(folder: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(TRACER), "--record", str(folder / "path.json"), "--watch",
-                             "engine:work", "--arguments-on-stdin", "-m", "cli"], cwd=folder, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def waiting_tracer(folder: Path) -> tuple[subprocess.Popen, Path]:
+    channel = folder / "arguments"
+    os.mkfifo(channel)
+    tracer = subprocess.Popen([sys.executable, str(TRACER), "--record", str(folder / "path.json"), "--watch",
+                               "engine:work", "--arguments-from", str(channel), "-m", "cli"], cwd=folder,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return tracer, channel
+
+
+def tell(channel: Path, *messages) -> None:
+    with open(channel, "w") as writer:
+        for message in messages:
+            writer.write(json.dumps(message) + "\n")
 
 
 def wait_for(path: Path, seconds: float = 20) -> None:
@@ -52,16 +63,22 @@ def wait_for(path: Path, seconds: float = 20) -> None:
         time.sleep(0.02)
 
 
-def test_a_waiting_tracer_imports_the_modules_and_runs_nothing_until_released(tmp_path):
+def test_a_waiting_tracer_imports_what_it_is_told_and_runs_nothing_until_released(tmp_path):
     folder = product(tmp_path)
-    tracer = waiting_tracer(folder)
-    wait_for(folder / "imported-engine")  # the watched function's module, imported inside the handler
-    assert (folder / "imported-top").exists()
+    tracer, channel = waiting_tracer(folder)
+    wait_for(folder / "imported-top")  # the CLI's top-level import, at once
+    time.sleep(0.3)
+    assert not (folder / "imported-engine").exists(), "the run's modules are imported only when told"
+    writer = os.open(channel, os.O_RDWR)  # as the suite opens it: kept open between the messages
+    os.write(writer, b'"import"\n')
+    wait_for(folder / "imported-engine")
     time.sleep(0.2)
     assert tracer.poll() is None, "it must wait for its arguments"
     assert not (folder / "cli-body-ran").exists(), "the CLI's own module body ran before it was released"
     assert not (folder / "path.json").exists()
-    stdout, stderr = tracer.communicate(json.dumps(["released"]) + "\n", timeout=20)
+    os.write(writer, json.dumps(["released"]).encode() + b"\n")
+    os.close(writer)
+    stdout, stderr = tracer.communicate(timeout=20)
     assert tracer.returncode == 0, stderr
     assert stdout == "RELEASED\n"
     record = json.loads((folder / "path.json").read_text())
@@ -71,20 +88,37 @@ def test_a_waiting_tracer_imports_the_modules_and_runs_nothing_until_released(tm
 
 def test_a_tracer_never_released_runs_nothing(tmp_path):
     folder = product(tmp_path)
-    tracer = waiting_tracer(folder)
-    stdout, stderr = tracer.communicate("", timeout=20)
+    tracer, channel = waiting_tracer(folder)
+    tell(channel, "import")  # then the suite goes away: end of file
+    stdout, stderr = tracer.communicate(timeout=20)
     assert tracer.returncode == 0, stderr
     assert stdout == ""
     assert not (folder / "cli-body-ran").exists() and not (folder / "path.json").exists()
 
 
-def test_a_module_that_cannot_be_imported_early_fails_where_python_m_would(tmp_path):
+def test_an_early_import_that_fails_makes_the_run_a_cold_one(tmp_path):
+    """A module that registers something and then fails: imported twice in one interpreter, it would fail on the
+    registration; the cold run fails as python -m does, on the missing dependency."""
     folder = product(tmp_path)
-    (folder / "engine.py").write_text("raise ImportError('engine is broken')\n")
-    tracer = waiting_tracer(folder)
-    _, stderr = tracer.communicate(json.dumps(["x"]) + "\n", timeout=20)
+    (folder / "registry.py").write_text("names = []\n")
+    (folder / "engine.py").write_text("import registry\nif 'engine' in registry.names:\n"
+                                      "    raise ValueError('engine registered twice')\n"
+                                      "registry.names.append('engine')\nimport missing_dependency\n")
+    tracer, channel = waiting_tracer(folder)
+    tell(channel, "import", ["x"])
+    _, stderr = tracer.communicate(timeout=20)
     assert tracer.returncode == 1
-    assert stderr.rstrip().endswith("ImportError: engine is broken")  # raised by the handler's own import
+    assert stderr.rstrip().endswith("ModuleNotFoundError: No module named 'missing_dependency'"), stderr
+    assert json.loads((folder / "path.json").read_text())["exit"] == 1
+
+
+def test_a_module_reading_argv_while_imported_early_sees_its_file_and_no_arguments(tmp_path):
+    folder = product(tmp_path)
+    (folder / "top.py").write_text("import pathlib, sys\npathlib.Path('argv').write_text(repr(sys.argv))\n")
+    tracer, channel = waiting_tracer(folder)
+    tell(channel, ["x"])
+    tracer.communicate(timeout=20)
+    assert (folder / "argv").read_text() == repr([str(folder / "cli.py")])
 
 
 def test_work_off_the_chain_runs_at_a_lower_priority_with_its_autogroup(tmp_path):
@@ -108,21 +142,25 @@ def test_an_ended_process_keeps_the_schedule_unchanged():
 
 def test_releasing_a_process_that_was_never_started_fails_in_one_line():
     library = BackendProcess()
-    with pytest.raises(BackendProcessFailed, match="^neighbour-earlier was not started with the suite: nothing "
-                                                   "waits for its arguments$"):
+    with pytest.raises(BackendProcessFailed, match="^neighbour-earlier was not started with a channel: nothing "
+                                                   "waits for what is sent$"):
         library.release_backend_process("neighbour-earlier", "run")
 
 
 def test_releasing_logs_the_whole_command_and_restarts_its_timeline(tmp_path):
     folder = product(tmp_path)
+    channel = folder / "arguments"
+    os.mkfifo(channel)
     library = BackendProcess()
     library.configure_backend_processes(sys.executable, str(folder), BackendEnvironment({"PYTHONPATH": "."}))
     library.start_backend_process("traced", str(TRACER), "--record", str(folder / "path.json"), "--watch",
-                                  "engine:work", "--arguments-on-stdin", "-m", "cli", what="the traced CLI",
-                                  stdin="PIPE")
+                                  "engine:work", "--arguments-from", str(channel), "-m", "cli",
+                                  what="the traced CLI", channel=str(channel))
     try:
-        wait_for(folder / "imported-engine")
+        wait_for(folder / "imported-top")
+        assert library.backend_process_timeline()[0]["released"] is False
         started = library.backend_process_timeline()[0]["started"]
+        library.send_to_backend_process("traced", "import")
         library.release_backend_process("traced", "hello")
         result = library.wait_for_backend_process("traced", timedelta(seconds=20))
     finally:
@@ -130,6 +168,21 @@ def test_releasing_logs_the_whole_command_and_restarts_its_timeline(tmp_path):
     assert result.stdout == "HELLO\n"
     entry = library.backend_process_timeline()[0]
     assert entry["warm_started"] == started and entry["started"] > started and entry["seconds"] >= 0
+    assert entry["released"] is True
+
+
+def test_a_process_at_a_lower_priority_killed_at_its_timeout_says_how_much_cpu_it_had(tmp_path):
+    library = BackendProcess()
+    library.configure_backend_processes(sys.executable, str(tmp_path), BackendEnvironment({}))
+    library.start_backend_process("slow", "-c", "import time; time.sleep(30)", what="the coordinator probe",
+                                  niceness=10)
+    try:
+        with pytest.raises(BackendProcessFailed, match=r"^the coordinator probe did not return within 0.5s \(it ran "
+                                                       r"at nice 10 and had 0\.\ds of CPU in 0.5s: when that is "
+                                                       r"little, the machine was busy"):
+            library.wait_for_backend_process("slow", timedelta(seconds=0.5))
+    finally:
+        library.kill_all_backend_processes()
 
 
 def test_early_work_is_started_only_for_a_fact_the_run_can_establish():
