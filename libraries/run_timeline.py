@@ -57,8 +57,10 @@ def timeline_events(processes: list[dict], run: dict | None, traces: list[dict],
     events = []
     for process in processes:
         if process.get("started_utc"):
-            events.append({"lane": "backend processes", "label": process["name"], "start": process["started_utc"],
-                           "end": process.get("ended_utc")})
+            waited = process.get("released") is False  # started to wait for its arguments, never given them
+            events.append({"lane": "backend processes",
+                           "label": f"{process['name']} (waited, never released)" if waited else process["name"],
+                           "start": process["started_utc"], "end": process.get("ended_utc")})
     probe = next((p for p in processes if p["name"] == PROBE_PROCESS and p.get("ended_utc")), None)
     if probe:
         events.append({"lane": "coordinator", "label": "the coordinator's answer", "start": probe["ended_utc"]})

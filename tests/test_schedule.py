@@ -198,3 +198,13 @@ def test_early_work_is_started_only_for_a_fact_the_run_can_establish():
     assert facts.fact_can_be_established("neighbours")
     with pytest.raises(UnknownFact, match="no test establishes a fact called 'neighbors'"):
         facts.fact_can_be_established("neighbors")
+
+
+def test_a_process_never_released_is_named_so_on_the_timeline():
+    from run_timeline import timeline_events
+
+    processes = [{"name": "neighbour-earlier", "started_utc": "2026-11-29T13:00:00+00:00", "released": False},
+                 {"name": "customer-cli-run", "started_utc": "2026-11-29T13:00:01+00:00",
+                  "ended_utc": "2026-11-29T13:00:02+00:00"}]
+    labels = [event["label"] for event in timeline_events(processes, None, [], [], None)]
+    assert labels == ["neighbour-earlier (waited, never released)", "customer-cli-run"]
