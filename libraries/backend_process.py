@@ -149,8 +149,12 @@ class BackendProcess:
         command, variables = self._commands[name] if name in self._commands else ([], None)
         self._write_to_channel(name, json.dumps(list(arguments)))
         self._close_channel(name)
-        logger.info(self.as_the_plan_writes_it([*command, *arguments], variables)
-                    + "\n(the arguments after the module given now, on its channel; the interpreter started with the suite)")
+        channel = self._channels.get(name)
+        shown = [part for index, part in enumerate(command)
+                 if part != "--arguments-from" and not (index and command[index - 1] == "--arguments-from")]
+        logger.info(self.as_the_plan_writes_it([*shown, *arguments], variables)
+                    + f"\n(the command as it runs; its interpreter started with the suite and was given the arguments"
+                      f" after the module now, on {channel})")
         entry = self._timeline[name]
         entry["warm_started"], entry["warm_started_utc"] = entry["started"], entry["started_utc"]
         entry["started"], entry["started_utc"] = round(time.monotonic() - self._epoch, 3), _utc_now()
@@ -212,15 +216,14 @@ class BackendProcess:
             raise BackendProcessFailed(self.failure_reason(result, what))
         return result
 
-    def _starved(self, name: str, cpu: float | None, timeout: timedelta) -> str:
-        """For a process started at a lower priority: how much CPU it had, so that a busy machine is not taken for a
-        slow backend."""
+    def _starved(self, name: str, cpu: tuple[float, float] | None, timeout: timedelta) -> str:
+        """For a process started at a lower priority that spent a quarter of its time waiting for a CPU: a busy
+        machine, not a slow or hung backend, so the message says so (one that was not waiting hung by itself)."""
         niceness = self._niceness.get(name, 0)
-        if not niceness or cpu is None:
+        if not niceness or cpu is None or cpu[1] < timeout.total_seconds() / 4:
             return ""
-        return (f" (it ran at nice {niceness} and had {cpu:.1f}s of CPU in {_seconds(timeout)}: when that is little,"
-                f" the machine was busy, not the backend slow — NICE_OFF_THE_CHAIN=0 or a longer timeout tells them"
-                f" apart)")
+        return (f" (it ran at nice {niceness}: it ran {cpu[0]:.1f}s and waited {cpu[1]:.1f}s for a CPU — the machine"
+                f" was busy, not the backend slow; NICE_OFF_THE_CHAIN=0 or a longer timeout)")
 
     def failure_reason(self, result: BackendResult, what: str) -> str:
         crashed = "crashed" if result.rc < 0 or result.rc > 2 else "failed"
@@ -281,12 +284,13 @@ def lower_priority(pid: int, niceness: int) -> None:
         pass
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User and system CPU seconds of a running process (Linux /proc/PID/stat), or None where it cannot be read."""
+def cpu_seconds(pid: int) -> tuple[float, float] | None:
+    """Seconds a running process ran on a CPU and waited on a run queue for one (Linux /proc/PID/schedstat), or None
+    where they cannot be read."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
+        ran, waited = Path(f"/proc/{pid}/schedstat").read_text().split()[:2]
+        return int(ran) / 1e9, int(waited) / 1e9
+    except (OSError, ValueError):
         return None
 
 

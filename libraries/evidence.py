@@ -33,7 +33,7 @@ from run_selection import added_reason
 from suite_model import full_suite, message_line
 from timeline_picture import PICTURE, render_timeline
 
-STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml")
+STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml", PICTURE)  # a picture left by an earlier run is not this one
 
 
 def _now() -> str:

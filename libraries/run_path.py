@@ -113,5 +113,7 @@ class RunPath:
             raise AssertionError(f"{target.replace(':', '.')} never executed in {run} of `{path.get('module')} run` "
                                  f"({ended}), traced by probe/call_tracer.py: the run took another path")
         chain = " → ".join(short(frame) for frame in seen["chain"])
+        if path.get("cold_because"):
+            logger.info(f"{run} ran in a fresh interpreter: {path['cold_because']}, so nothing was imported early")
         logger.info(f"{name}: {chain}")
         return f"{chain} ({seen['calls']} call{'s' if seen['calls'] != 1 else ''})"

@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("--watch", action="append", default=[], help="MODULE:QUALNAME, e.g. app.x.runner:RunRunner.run")
     parser.add_argument("--arguments-from", metavar="CHANNEL",
                         help="import MODULE's imports, then read what to do from CHANNEL (a named pipe)")
+    parser.add_argument("--cold-because", default="", help=argparse.SUPPRESS)  # set by the cold re-run, for the record
     args = parser.parse_args(sys.argv[1:split])
     args.module, rest = sys.argv[split + 1], sys.argv[split + 2:]
     sys.path[0] = os.getcwd()  # as `python -m` does: the working directory, not this file's folder, comes first
@@ -91,7 +92,8 @@ def main() -> None:
 
     def save(exit_code) -> None:
         with open(args.record, "w") as record:
-            json.dump({"module": args.module, "watched": watched, "exit": exit_code}, record, indent=2)
+            json.dump({"module": args.module, "watched": watched, "exit": exit_code,
+                       **({"cold_because": args.cold_because} if args.cold_because else {})}, record, indent=2)
 
     def stack_of(frame) -> list[str]:
         chain = []
@@ -138,7 +140,9 @@ def wait_for_the_arguments(module: str, channel: str, watched_modules: list[str]
             sys.exit(0)  # never released: the suite stopped before the run
     if not imported:
         split = arguments.index("--arguments-from")
-        os.execv(sys.executable, [sys.executable, *arguments[:split], *arguments[split + 2:], *rest])
+        because = FAILED_EARLY[0] if FAILED_EARLY else f"{module} could not be found early"
+        os.execv(sys.executable, [sys.executable, arguments[0], "--cold-because", because, *arguments[1:split],
+                                  *arguments[split + 2:], *rest])
     sys.argv = arguments
     return rest
 
@@ -166,12 +170,16 @@ def _top_level_imports(spec) -> list[str]:
     return names
 
 
+FAILED_EARLY: list[str] = []  # what an early import raised, for the cold run's record
+
+
 def import_all(names: list[str]) -> bool:
     """Import `names` in order; False at the first that fails (nothing after it is imported)."""
     for name in names:
         try:
             importlib.import_module(name)
-        except BaseException:  # noqa: BLE001 - SystemExit too: the cold run shows it as python -m would
+        except BaseException as exc:  # noqa: BLE001 - SystemExit too: the cold run shows it as python -m would
+            FAILED_EARLY.append(f"importing {name} early raised {type(exc).__name__}")
             return False
     return True
 
