@@ -7,6 +7,11 @@ judgement as the evidence (`evidence.judge_result`). The statuses it reads are t
 and the Result agree: a rerun that really passed turns the merged verdict PASS; a rerun that kept failing, or could not
 re-establish its prerequisites (its tests are then "not reached", which counts as failed), leaves it FAIL.
 Rebot rewrites the message of a merged test as HTML ("New status: … New message: …"); the new message is read back.
+
+Each test's result carries the digest of the backend source it ran against (metadata `Backend source`, given by the
+evidence listener). A merge of runs against different code — "fix the backend, then --rerunfailed" — proves nothing
+about either: every test proved on other code than the last run's is made FAIL, naming both digests, so the merged
+verdict is FAIL and rebot's exit code is not 0.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import re
 from robot.api import SuiteVisitor
 
 from criteria import CRITERIA
-from evidence import judge_result, show_verdict
+from evidence import BACKEND_SOURCE, judge_result, show_verdict
 
 NEW_MESSAGE = re.compile(r'<span class="new-message">New message:</span> (.*?)<br>', re.S)
 ADDED = re.compile(r"^\*HTML\* Test added from merged output\.(?:<hr>(.*))?$", re.S)
@@ -40,6 +45,7 @@ class merged_verdict(SuiteVisitor):  # noqa: N801 — the name rebot's --prerebo
     def visit_suite(self, suite) -> None:
         if suite.parent is not None:
             return
+        refuse_other_code(suite)
         outcomes = {test.name: (test.status, merged_message(test.message)) for test in suite.all_tests}
         proofs = {ac: suite.metadata.get(ac, "") for ac in CRITERIA}  # the rerun's own lines, with their values
         document = judge_result(suite, outcomes)
@@ -54,3 +60,17 @@ class merged_verdict(SuiteVisitor):  # noqa: N801 — the name rebot's --prerebo
                 suite.metadata[ac] = f"{ac}: PASS — {tests[0].name}: {outcomes[tests[0].name][1]}" + (
                     f" (and {len(tests) - 1} more passed)" if len(tests) > 1 else "")
         suite.metadata["Merged"] = "yes: the verdict is computed from the merged tests (merged_verdict)"
+
+
+def refuse_other_code(suite) -> None:
+    """Make FAIL every test whose result is about other backend code than the last run's (the top suite's metadata,
+    which rebot's merge takes from the last output)."""
+    current = suite.metadata.get(BACKEND_SOURCE)
+    if not current:
+        return
+    for test in suite.all_tests:
+        proved_on = test.metadata.get(BACKEND_SOURCE)
+        if proved_on and proved_on != current:
+            test.status = "FAIL"
+            test.message = (f"proved on backend source {proved_on}, but the last run tested {current}: a merge of"
+                            f" runs against different code proves neither — run the whole plan again")

@@ -33,6 +33,7 @@ from run_selection import added_reason
 from suite_model import full_suite, message_line
 from timeline_picture import PICTURE, render_timeline
 
+BACKEND_SOURCE = "Backend source"  # the digest Record The Target gives every test (helpers/merged_verdict.py)
 STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml", PICTURE)  # a picture left by an earlier run is not this one
 
 
@@ -161,6 +162,8 @@ class Evidence:
             self._write_incomplete("the run did not finish")
 
     def end_test(self, data, result) -> None:
+        if self.target.get(BACKEND_SOURCE):
+            result.metadata[BACKEND_SOURCE] = self.target[BACKEND_SOURCE]  # which code this result is about (merges)
         message = message_line(result.message)
         self.outcomes[result.name] = (_status(result.status, message), message)
         self.order.append(result.name)

@@ -106,6 +106,20 @@ class Provenance:
         return len(self.before)
 
     @keyword
+    def backend_source_digest(self) -> str:
+        """One digest of the backend's source as fingerprinted (the sha256 of every file's path and sha256), its first
+        16 hex digits: which backend code a test's result is about, so that a merge of two runs can tell.
+
+        Returns the digest, or `not fingerprinted`.
+
+        Example: `${digest}=    Backend Source Digest`
+        """
+        if not self.backend_dir:
+            return "not fingerprinted"
+        lines = "".join(f"{path}\0{digest}\n" for path, digest in sorted(self.before.items()))
+        return hashlib.sha256(lines.encode()).hexdigest()[:16]
+
+    @keyword
     def backend_source_should_be_unchanged(self) -> str:
         """Every source file under backend/ is as it was before the first backend process; none added or removed.
 

@@ -93,7 +93,8 @@ def test_not_reached_counts_as_failed_when_nothing_can_be_added(tmp_path, databa
     assert {t["status"] for t in run.evidence["tests"] if t["name"] in not_reached} == {"NOT REACHED"}
 
 
-def rerun_and_merge(tmp_path: Path, database_url: str, marker: Path, sut: Path, keep_failing: bool):
+def rerun_and_merge(tmp_path: Path, database_url: str, marker: Path, sut: Path, keep_failing: bool,
+                    rerun_sut: Path | None = None):
     env = robot_environment(DATABASE_URL=database_url, RUNPROOF_FAIL_WHILE=str(marker))
     first = tmp_path / "first"
     marker.write_text("fail")
@@ -103,7 +104,7 @@ def rerun_and_merge(tmp_path: Path, database_url: str, marker: Path, sut: Path, 
     if not keep_failing:
         marker.unlink()
     rerun = tmp_path / "rerun"
-    again = subprocess.run(robot_command(rerun, {"SUT_ROOT": str(sut)}, "--console", "quiet", "--rerunfailed",
+    again = subprocess.run(robot_command(rerun, {"SUT_ROOT": str(rerun_sut or sut)}, "--console", "quiet", "--rerunfailed",
                                          str(first / "output.xml"), "--output", "rerun.xml"),
                            env=env, capture_output=True, text=True, timeout=SUITE_BOUND * 3)
     merged = tmp_path / "merged"
@@ -144,6 +145,20 @@ def test_rerun_that_keeps_failing_leaves_the_merged_verdict_fail(tmp_path, datab
     assert merged.metadata["Result"].startswith("FAIL"), merged.metadata["Result"]
     assert merged.metadata["First failure"].startswith(f"{CLI_RUN}: the customer CLI exited 0 but run ")
     assert merged.metadata["AC4"].startswith("AC4: NOT REACHED — ")
+
+
+def test_a_merge_of_runs_against_different_backend_code_is_not_green(tmp_path, database_url, flaky_backend):
+    """"Fix the backend, then --rerunfailed": the rerun passes, but the first run's passes were about other code."""
+    (rc1, ev1), (rc2, ev2), (rc3, merged) = rerun_and_merge(tmp_path, database_url, tmp_path / "marker",
+                                                            flaky_backend, keep_failing=True,
+                                                            rerun_sut=ROOT / "reference")
+    assert rc1 > 1 and rc2 == 0, ev2["result_line"]
+    assert rc3 > 0 and merged.metadata["Result"].startswith("FAIL"), merged.metadata["Result"]
+    other = [t for t in merged.all_tests if "a merge of runs against different code proves neither" in t.message]
+    assert other and all(t.status == "FAIL" for t in other)
+    assert {t.metadata["Backend source"] for t in merged.all_tests} == {
+        ev1["target"]["Backend source"], ev2["target"]["Backend source"]}
+    assert ev1["target"]["Backend source"] != ev2["target"]["Backend source"]
 
 
 def test_pabot_is_refused_in_one_line(tmp_path):
