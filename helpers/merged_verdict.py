@@ -59,6 +59,7 @@ class merged_verdict(SuiteVisitor):  # noqa: N801 — the name rebot's --prerebo
                 tests = [t for t in suite.all_tests if t.tags.match(ac)]
                 suite.metadata[ac] = f"{ac}: PASS — {tests[0].name}: {outcomes[tests[0].name][1]}" + (
                     f" (and {len(tests) - 1} more passed)" if len(tests) > 1 else "")
+        suite.metadata.pop("Timeline", None)  # each run's picture stays in its own output folder, not the merged one
         suite.metadata["Merged"] = "yes: the verdict is computed from the merged tests (merged_verdict)"
 
 
