@@ -1,9 +1,10 @@
 """A small supervisor that kills what the suite started when the suite dies — also on SIGKILL.
 
 Run as `python reaper.py`, in a session of its own, with a pipe on standard input whose write end only the suite
-holds. The suite tells it `pid N` for every backend process and `pgdata DIR` for its throwaway PostgreSQL (and
-`forget ...` once it has cleaned up itself). End of input means the suite is gone: it kills every remembered process
-group, stops the remembered PostgreSQL servers and removes their directories, then exits.
+holds. The suite tells it `pid N` for every backend process, `pgdata DIR` for its throwaway PostgreSQL and `folder DIR`
+for a temporary folder of its own (and `forget ...` once it has cleaned up itself). End of input means the suite is
+gone: it kills every remembered process group, stops the remembered PostgreSQL servers and removes their directories
+and the remembered folders, then exits.
 
 Why a supervisor rather than a parent-death signal (PR_SET_PDEATHSIG): that signal follows the *thread* that forked
 the child, is cleared when the child changes credentials (the throwaway PostgreSQL runs as an unprivileged user
@@ -57,6 +58,10 @@ class Reaper:
     def forget_postgres(self, directory: Path | str) -> None:
         self._say(f"forget-pgdata {directory}")
 
+    def watch_folder(self, directory: Path | str) -> None:
+        """Remove `directory` when the suite is gone, however it ended (a named pipe in it too)."""
+        self._say(f"folder {directory}")
+
 
 def alive(pid: int) -> bool:
     try:
@@ -102,6 +107,7 @@ def kill_group(pid: int) -> None:
 def supervise(lines) -> None:
     pids: set[int] = set()
     directories: set[str] = set()
+    folders: set[str] = set()
     for line in lines:
         verb, _, argument = line.decode(errors="replace").strip().partition(" ")
         if verb == "pid":
@@ -112,10 +118,14 @@ def supervise(lines) -> None:
             directories.add(argument)
         elif verb == "forget-pgdata":
             directories.discard(argument)
+        elif verb == "folder":
+            folders.add(argument)
     for pid in pids:
         kill_group(pid)
     for directory in directories:
         stop_postgres(Path(directory))
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

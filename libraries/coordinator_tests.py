@@ -24,6 +24,7 @@ from coordinator_test_judgement import (NOT_PASSED_ORDER, coordinator_not_exerci
                                         defined_tests, judge_tests)
 from masking import mask, one_line
 from project import DOC_FORMAT, VERSION
+from reaper import Reaper
 
 PROBE_DIR = Path(__file__).resolve().parents[1] / "probe"
 PLUGIN = "runproof_pytest_observer"
@@ -69,7 +70,9 @@ class CoordinatorTests:
 
         Example: `${arguments}=    Coordinator Tests Arguments    ${BACKEND_DIR}    ${COORDINATOR_TESTS}`
         """
-        self._observations = str(Path(tempfile.mkdtemp(prefix="runproof-pytest-")) / "observed.json")
+        folder = tempfile.mkdtemp(prefix="runproof-pytest-")
+        Reaper.shared().watch_folder(folder)  # removed when the suite is gone, whether or not §5 read it
+        self._observations = str(Path(folder) / "observed.json")
         cover = [arg for module in COORDINATOR_MODULES if (Path(backend_dir) / module).is_file()
                  for arg in ("--runproof-cover", module)]
         self._arguments = ["-m", "pytest", test_file, "-q", "-p", "no:cacheprovider", "-p", PLUGIN,

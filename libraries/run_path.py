@@ -8,7 +8,6 @@ it; the tests beyond the plan read that record. The syntax tree (§1) can only s
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 
 from project import DOC_FORMAT, VERSION
+from reaper import Reaper
 
 TRACER = Path(__file__).resolve().parents[1] / "probe" / "call_tracer.py"
 # The functions plan §0 names, where it says they live.
@@ -53,7 +53,7 @@ class RunPath:
         Example: `${tracer}=    Call Tracer Arguments`
         """
         self._folder = tempfile.mkdtemp(prefix="runproof-path-")
-        atexit.register(shutil.rmtree, self._folder, True)  # also when the traced run was never read
+        Reaper.shared().watch_folder(self._folder)  # removed when the suite is gone, also when never read
         arguments = [str(TRACER), "--record", str(Path(self._folder) / "path.json")]
         for target in WATCHED.values():
             arguments += ["--watch", target]

@@ -38,8 +38,10 @@ SIGNALS = {"SIGTERM": [signal.SIGTERM], "SIGINT twice": [signal.SIGINT, signal.S
 EARLIER = {"result": "PASS", "run_id": "an-earlier-run", "acceptance": dict.fromkeys(CRITERIA, "PASS")}
 
 
-def throwaway_directories(tmp: Path) -> set[Path]:
-    return set(tmp.glob("runproof-pg-*"))
+def suite_folders(tmp: Path) -> set[Path]:
+    """Every temporary folder of the suite: the throwaway PostgreSQL's, the call tracer's (with its named pipe), the
+    coordinator tests' observations."""
+    return set(tmp.glob("runproof-*"))
 
 
 def throwaway_servers(tmp: Path) -> set[str]:
@@ -102,7 +104,7 @@ def test_an_interrupted_run_leaves_no_verdict_and_nothing_running(tmp_path, stag
 
     assert not wait_until_gone(lambda: processes_under(tmp_path)), "processes outlived the suite"
     assert not wait_until_gone(lambda: throwaway_servers(private_tmp)), "a throwaway PostgreSQL kept running"
-    assert not wait_until_gone(lambda: throwaway_directories(private_tmp)), "a throwaway data directory was left"
+    assert not wait_until_gone(lambda: suite_folders(private_tmp)), "a temporary folder of the suite was left"
 
     evidence = json.loads((outdir / "evidence.json").read_text())
     assert evidence["result"] in ("INCOMPLETE", "FAIL") and evidence.get("run_id") != "an-earlier-run"
