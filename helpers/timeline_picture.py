@@ -20,7 +20,8 @@ PICTURE = "timeline.svg"
 COLOURS = {"backend processes": "#1f77b4", "runs row": "#2ca02c", "statement log": "#d62728",
            "aos_traces": "#9467bd", "aos_trace_steps": "#ff7f0e", "coordinator": "#17becf"}
 BAR_OPACITY = 0.85
-WIDTH, LABELS, RIGHT = 1100, 330, 30  # pixels: the picture, the row labels' column, the right margin
+PLOT, RIGHT = 760, 30  # pixels: the time axis, the right margin; the labels' column fits the longest label
+CHARACTER = 6.2  # pixels per character of a 10-pixel label, a little over DejaVu Sans's average
 ROW, HEAD, AXIS = 22, 28, 44  # pixels: one row, a panel's title, a panel's time axis with its caption
 FONT = "DejaVu Sans, Arial, sans-serif"
 
@@ -50,31 +51,31 @@ def ticks(low: float, high: float, wanted: int = 8) -> list[float]:
     return [round(first + i * step, 9) for i in range(int((high - first) / step + 1e-9) + 1)]
 
 
-def _panel(drawing: drawsvg.Drawing, top: float, title: str, caption: str, rows: list[tuple[str, dict]],
+def _panel(drawing: drawsvg.Drawing, labels: int, top: float, title: str, caption: str, rows: list[tuple[str, dict]],
            seconds, commit: float | None) -> float:
-    """Draw one panel from `top`; returns its bottom."""
+    """Draw one panel from `top`, its time axis starting `labels` pixels from the left; returns its bottom."""
     moments = [seconds(e["start"]) for _, e in rows] + [seconds(e["end"]) for _, e in rows if e.get("end")]
     low, high = min(moments), max(moments)
     margin = max((high - low) * 0.05, 0.002)
     low, high = low - margin, high + margin
-    plot = WIDTH - LABELS - RIGHT
+    plot = PLOT
 
     def x(value: float) -> float:
-        return LABELS + (value - low) / (high - low) * plot
+        return labels + (value - low) / (high - low) * plot
 
-    drawing.append(drawsvg.Text(title, 13, WIDTH / 2, top + 18, text_anchor="middle", font_family=FONT))
+    drawing.append(drawsvg.Text(title, 13, labels + plot / 2, top + 18, text_anchor="middle", font_family=FONT))
     body = top + HEAD
     bottom = body + ROW * max(len(rows), 2)
-    drawing.append(drawsvg.Rectangle(LABELS, body, plot, bottom - body, fill="none", stroke="#444444"))
+    drawing.append(drawsvg.Rectangle(labels, body, plot, bottom - body, fill="none", stroke="#444444"))
     for tick in ticks(low, high):
         drawing.append(drawsvg.Line(x(tick), body, x(tick), bottom, stroke="#b0b0b0", stroke_opacity=0.5))
         drawing.append(drawsvg.Line(x(tick), bottom, x(tick), bottom + 4, stroke="#444444"))
         drawing.append(drawsvg.Text(f"{tick:g}", 10, x(tick), bottom + 16, text_anchor="middle", font_family=FONT))
-    drawing.append(drawsvg.Text(caption, 10, LABELS + plot / 2, bottom + 34, text_anchor="middle", font_family=FONT))
+    drawing.append(drawsvg.Text(caption, 10, labels + plot / 2, bottom + 34, text_anchor="middle", font_family=FONT))
     for index, (name, event) in enumerate(rows):
         middle = body + ROW * (index + 0.5)
         colour = COLOURS.get(event["lane"], "#7f7f7f")
-        drawing.append(drawsvg.Text(name, 10, LABELS - 6, middle + 3.5, text_anchor="end", font_family=FONT))
+        drawing.append(drawsvg.Text(name, 10, labels - 6, middle + 3.5, text_anchor="end", font_family=FONT))
         start = x(seconds(event["start"]))
         if event.get("end"):
             width = max(x(seconds(event["end"])) - start, plot * 0.004)
@@ -111,11 +112,13 @@ def render_timeline(timeline: dict, path: Path) -> Path:
               ("the proof run, enlarged: the dashed line is the plan's commit (statement log)", run_rows)]
     panels = [(title, rows) for title, rows in panels if rows]
     height = sum(HEAD + ROW * max(len(rows), 2) + AXIS for _, rows in panels) + 10
-    drawing = drawsvg.Drawing(WIDTH, height)
-    drawing.append(drawsvg.Rectangle(0, 0, WIDTH, height, fill="white"))
+    labels = round(max(200, 16 + CHARACTER * max(len(name) for _, rows in panels for name, _ in rows)))
+    width = labels + PLOT + RIGHT
+    drawing = drawsvg.Drawing(width, height)
+    drawing.append(drawsvg.Rectangle(0, 0, width, height, fill="white"))
     top = 0.0
     for title, rows in panels:
-        top = _panel(drawing, top, title, caption, rows, seconds, commit)
+        top = _panel(drawing, labels, top, title, caption, rows, seconds, commit)
     path.parent.mkdir(parents=True, exist_ok=True)
     drawing.save_svg(str(path))
     return path

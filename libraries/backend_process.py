@@ -251,12 +251,13 @@ class BackendProcess:
     @keyword
     def backend_process_timeline(self) -> list[dict]:
         """Start and end of every backend process: seconds since the suite started (`started`, `ended`, for the
-        benchmark) and wall-clock UTC (`started_utc`, `ended_utc`, ISO 8601, for the run's timeline picture).
+        benchmark) and wall-clock UTC (`started_utc`, `ended_utc`, ISO 8601, for the run's timeline picture). A
+        process not awaited (still running, to be killed at the end) has `still_running_utc`, the moment of asking.
 
         Example: `${timeline}=    Backend Process Timeline`
         """
-        return [dict(entry, seconds=round(entry["ended"] - entry["started"], 3)) if "ended" in entry else entry
-                for entry in self._timeline.values()]
+        return [dict(entry, seconds=round(entry["ended"] - entry["started"], 3)) if "ended" in entry
+                else dict(entry, still_running_utc=_utc_now()) for entry in self._timeline.values()]
 
     @keyword
     def kill_all_backend_processes(self) -> None:

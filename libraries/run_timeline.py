@@ -56,11 +56,18 @@ def timeline_events(processes: list[dict], run: dict | None, traces: list[dict],
     """The events of the picture: each with `lane`, `label`, `start` (ISO UTC) and, for spans, `end`."""
     events = []
     for process in processes:
-        if process.get("started_utc"):
-            waited = process.get("released") is False  # started to wait for its arguments, never given them
-            events.append({"lane": "backend processes",
-                           "label": f"{process['name']} (waited, never released)" if waited else process["name"],
-                           "start": process["started_utc"], "end": process.get("ended_utc")})
+        if not process.get("started_utc"):
+            continue
+        if process.get("warm_started_utc"):  # its interpreter started with the suite, waiting for its arguments
+            events.append({"lane": "backend processes", "label": f"{process['name']} (interpreter waiting)",
+                           "start": process["warm_started_utc"], "end": process["started_utc"]})
+        label = process["name"]
+        if process.get("released") is False:
+            label += " (waited, never released)"
+        elif not process.get("ended_utc") and process.get("still_running_utc"):
+            label += " (not awaited: killed at the end)"
+        events.append({"lane": "backend processes", "label": label, "start": process["started_utc"],
+                       "end": process.get("ended_utc") or process.get("still_running_utc")})
     probe = next((p for p in processes if p["name"] == PROBE_PROCESS and p.get("ended_utc")), None)
     if probe:
         events.append({"lane": "coordinator", "label": "the coordinator's answer", "start": probe["ended_utc"]})

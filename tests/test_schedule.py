@@ -225,3 +225,17 @@ def test_a_process_never_released_is_named_so_on_the_timeline():
                   "ended_utc": "2026-11-29T13:00:02+00:00"}]
     labels = [event["label"] for event in timeline_events(processes, None, [], [], None)]
     assert labels == ["neighbour-earlier (waited, never released)", "customer-cli-run"]
+
+
+def test_the_timeline_shows_the_waiting_interpreter_and_a_process_killed_at_the_end():
+    from run_timeline import timeline_events
+
+    processes = [{"name": "neighbour-earlier", "warm_started_utc": "2026-11-29T13:00:00+00:00",
+                  "started_utc": "2026-11-29T13:00:01+00:00", "ended_utc": "2026-11-29T13:00:02+00:00",
+                  "released": True},
+                 {"name": "coordinator-tests", "started_utc": "2026-11-29T13:00:00+00:00",
+                  "still_running_utc": "2026-11-29T13:00:05+00:00"}]
+    events = timeline_events(processes, None, [], [], None)
+    assert [(e["label"], e["start"][17:19], e["end"][17:19]) for e in events] == [
+        ("neighbour-earlier (interpreter waiting)", "00", "01"), ("neighbour-earlier", "01", "02"),
+        ("coordinator-tests (not awaited: killed at the end)", "00", "05")]
