@@ -66,6 +66,7 @@ class Evidence:
         self.dependencies: dict[str, set[str]] = {}
         self.picture: str | None = None
         self._target_unwritten = False
+        self._interrupted_during = ""
 
     # --- keywords: recording only -------------------------------------------------------------------------------
     @keyword
@@ -145,6 +146,8 @@ class Evidence:
         original = signal.getsignal(signum)
 
         def handler(number, frame):
+            if not self.signals:
+                self._interrupted_during = self._current_test  # the test the first signal stopped
             self.signals.append(signal.Signals(number).name)
             self._write_incomplete(self._interruption())
             if callable(original):
@@ -208,7 +211,8 @@ class Evidence:
 
     # --- judgement --------------------------------------------------------------------------------------------
     def _interruption(self) -> str:
-        during = f" during '{self._current_test}'" if self._current_test else ""
+        test = self._interrupted_during or self._current_test
+        during = f" during '{test}'" if test else ""
         if self.signals:
             return f"interrupted by {' then '.join(self.signals)}{during}: the run did not finish"
         return f"the run did not finish{during}"
