@@ -10,8 +10,8 @@ Rebot rewrites the message of a merged test as HTML ("New status: … New messag
 
 Each test's result carries the digest of the backend source it ran against (metadata `Backend source`, given by the
 evidence listener). A merge of runs against different code — "fix the backend, then --rerunfailed" — proves nothing
-about either: every test proved on other code than the last run's is made FAIL, naming both digests, so the merged
-verdict is FAIL and rebot's exit code is not 0.
+about either: unless every test carries the same known digest, every test is made FAIL, its message naming the digests,
+so the merged verdict is FAIL and rebot's exit code is not 0.
 """
 
 from __future__ import annotations
@@ -64,14 +64,22 @@ class merged_verdict(SuiteVisitor):  # noqa: N801 — the name rebot's --prerebo
 
 
 def refuse_other_code(suite) -> None:
-    """Make FAIL every test whose result is about other backend code than the last run's (the top suite's metadata,
-    which rebot's merge takes from the last output)."""
-    current = suite.metadata.get(BACKEND_SOURCE)
-    if not current:
+    """Unless every test's result carries the same known digest, make every test FAIL: a merge of runs whose code
+    differs — or cannot be shown to be the same (a result without a digest: an older or a dry run, a run stopped before
+    the fingerprint) — proves nothing about either. The message names the test's digest and the last run's (the top
+    suite's, which rebot's merge updates from the last output when that output has one)."""
+    digests = {test.metadata.get(BACKEND_SOURCE, "") for test in suite.all_tests}
+    if len(digests) == 1 and known(next(iter(digests))):
         return
+    current = suite.metadata.get(BACKEND_SOURCE, "")
     for test in suite.all_tests:
-        proved_on = test.metadata.get(BACKEND_SOURCE)
-        if proved_on and proved_on != current:
-            test.status = "FAIL"
-            test.message = (f"proved on backend source {proved_on}, but the last run tested {current}: a merge of"
-                            f" runs against different code proves neither — run the whole plan again")
+        proved_on = test.metadata.get(BACKEND_SOURCE, "")
+        test.status = "FAIL"
+        test.message = (f"proved on backend source {proved_on if known(proved_on) else 'of unknown digest'}, in a"
+                        f" merge whose results carry {len(digests)} digests (the last run's:"
+                        f" {current if known(current) else 'unknown'}): a merge of runs whose code differs, or cannot"
+                        f" be shown to be the same, proves neither — run the whole plan again")
+
+
+def known(digest: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-f]{16}", digest or ""))

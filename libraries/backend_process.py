@@ -137,8 +137,8 @@ class BackendProcess:
 
     @keyword
     def release_backend_process(self, name: str, *arguments: str) -> None:
-        """Give a process started with `channel=` the rest of its command line, as one JSON list on its channel, and
-        close the channel. The log shows the whole command as it now runs; the timeline starts the process's bar here
+        """Give a process started with `channel=` the rest of its command line, as one JSON list on its channel (closed
+        once the process is awaited). The log shows the whole command as it now runs; the timeline starts the process's bar here
         (`warm_started` keeps when its interpreter started).
 
         Given `name` — a process started with `channel=`; `arguments` — appended to its command line.
@@ -147,8 +147,9 @@ class BackendProcess:
         Example: `Release Backend Process    neighbour-earlier    run    --agent-id    ${agent}`
         """
         command, variables = self._commands[name] if name in self._commands else ([], None)
+        # The suite's end stays open until the process is awaited or killed: a pipe whose last writer closes before
+        # the reader opened it loses what was written (a tracer still importing would wait for ever).
         self._write_to_channel(name, json.dumps(list(arguments)))
-        self._close_channel(name)
         channel = self._channels.get(name)
         shown = [part for index, part in enumerate(command)
                  if part != "--arguments-from" and not (index and command[index - 1] == "--arguments-from")]
@@ -169,7 +170,7 @@ class BackendProcess:
                                                 f"before it was given what it waited for"))
         if name not in self._open_channels:
             # Read and write: opening a named pipe so never blocks (Linux), and what is written waits in the pipe
-            # until the process opens its end.
+            # until the process opens its end, as long as this end stays open.
             self._open_channels[name] = os.open(self._channels[name], os.O_RDWR)
         os.write(self._open_channels[name], line.encode() + b"\n")
 
@@ -196,15 +197,18 @@ class BackendProcess:
         """
         popen = self._process.get_process_object(name)
         what = self._what.get(name, name)
+        before = cpu_seconds(popen.pid)  # what it ran and waited before this wait: not this timeout's
         try:
             stdout, stderr = popen.communicate(None if input is None else input.encode(), timeout.total_seconds())
             result = BackendResult(popen.returncode, decode(stdout), decode(stderr), False)
         except subprocess.TimeoutExpired:
-            cpu = cpu_seconds(popen.pid)  # read before the kill: a starved process is the machine's, not the product's
+            after = cpu_seconds(popen.pid)  # read before the kill: a starved process is the machine's, not the product's
+            cpu = (after[0] - before[0], after[1] - before[1]) if before and after else None
             self._process.terminate_process(name, kill=True)
             stdout, stderr = popen.communicate()
             result = BackendResult(-9, decode(stdout), decode(stderr), True)
         Reaper.shared().forget_process(popen.pid)
+        self._close_channel(name)
         self._timeline[name]["ended"] = round(time.monotonic() - self._epoch, 3)
         self._timeline[name]["ended_utc"] = _utc_now()
         logger.info(mask(f"{what}: exit code {result.rc}{' (killed at its timeout)' if result.timed_out else ''}\n"
@@ -217,8 +221,9 @@ class BackendProcess:
         return result
 
     def _starved(self, name: str, cpu: tuple[float, float] | None, timeout: timedelta) -> str:
-        """For a process started at a lower priority that spent a quarter of its time waiting for a CPU: a busy
-        machine, not a slow or hung backend, so the message says so (one that was not waiting hung by itself)."""
+        """For a process started at a lower priority that spent a quarter of this wait waiting for a CPU (the run queue
+        time of its main thread during the wait, /proc/PID/schedstat): a busy machine, not a slow or hung backend, so
+        the message says so (one that was not waiting hung by itself)."""
         niceness = self._niceness.get(name, 0)
         if not niceness or cpu is None or cpu[1] < timeout.total_seconds() / 4:
             return ""
@@ -257,7 +262,14 @@ class BackendProcess:
         Example: `${timeline}=    Backend Process Timeline`
         """
         return [dict(entry, seconds=round(entry["ended"] - entry["started"], 3)) if "ended" in entry
-                else dict(entry, still_running_utc=_utc_now()) for entry in self._timeline.values()]
+                else dict(entry, still_running_utc=_utc_now()) if self._running(name)
+                else entry for name, entry in self._timeline.items()]
+
+    def _running(self, name: str) -> bool:
+        try:
+            return self._process.get_process_object(name).poll() is None
+        except (RuntimeError, ValueError):  # Process's "Non-existing index or alias"
+            return False
 
     @keyword
     def kill_all_backend_processes(self) -> None:

@@ -165,8 +165,8 @@ class Evidence:
             self._write_incomplete("the run did not finish")
 
     def end_test(self, data, result) -> None:
-        if self.target.get(BACKEND_SOURCE):
-            result.metadata[BACKEND_SOURCE] = self.target[BACKEND_SOURCE]  # which code this result is about (merges)
+        # Which code this result is about, for a merge (helpers/merged_verdict.py): "unknown" before the fingerprint.
+        result.metadata[BACKEND_SOURCE] = self.target.get(BACKEND_SOURCE) or "unknown"
         message = message_line(result.message)
         self.outcomes[result.name] = (_status(result.status, message), message)
         self.order.append(result.name)

@@ -4,6 +4,7 @@ did not change while the suite ran (the real v4 execution fixed code in the midd
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -30,8 +31,17 @@ def git(directory: Path | str, *args: str) -> str | None:
 
 
 def source_files(backend_dir: Path) -> list[Path]:
-    return sorted(path for path in backend_dir.rglob("*") if path.is_file() and path.suffix in SOURCE_SUFFIXES
-                  and not NOT_SOURCE.intersection(path.relative_to(backend_dir).parts))
+    """The source files under `backend_dir`, also inside symlinked folders (each real folder walked once)."""
+    found, seen = [], set()
+    for folder, folders, files in os.walk(backend_dir, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            folders[:] = []
+            continue
+        seen.add(real)
+        folders[:] = [name for name in folders if name not in NOT_SOURCE]
+        found += [Path(folder) / name for name in files if Path(name).suffix in SOURCE_SUFFIXES]
+    return sorted(path for path in found if path.is_file())
 
 
 def tree_fingerprint(backend_dir: str | Path) -> dict[str, str]:
@@ -100,8 +110,8 @@ class Provenance:
 
         Example: `Fingerprint The Backend Source    ${BACKEND_DIR}`
         """
-        self.backend_dir = backend_dir
         self.before = tree_fingerprint(backend_dir)
+        self.backend_dir = backend_dir  # only once fingerprinted: an empty tree's digest is no backend's
         logger.info(f"fingerprinted {len(self.before)} source files under {backend_dir}")
         return len(self.before)
 

@@ -110,8 +110,9 @@ class RunPath:
         seen = path.get("watched", {}).get(target, {})
         if not seen.get("calls"):
             ended = "it did not finish" if path.get("exit") is None else f"exit {path.get('exit')}"
+            cold = f"; it ran in a fresh interpreter: {path['cold_because']}" if path.get("cold_because") else ""
             raise AssertionError(f"{target.replace(':', '.')} never executed in {run} of `{path.get('module')} run` "
-                                 f"({ended}), traced by probe/call_tracer.py: the run took another path")
+                                 f"({ended}{cold}), traced by probe/call_tracer.py: the run took another path")
         chain = " → ".join(short(frame) for frame in seen["chain"])
         if path.get("cold_because"):
             logger.info(f"{run} ran in a fresh interpreter: {path['cold_because']}, so nothing was imported early")

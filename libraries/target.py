@@ -21,6 +21,7 @@ from backend_env import BackendEnvironment, backend_environment
 from http_call_answer import HttpCallAnswer
 from masking import mask, register
 from project import DOC_FORMAT, VERSION
+from reaper import Reaper
 from throwaway_postgres import ThrowawayPostgres, migrate, migrate_command, sweep_orphaned_directories
 
 CUS_CLI = "app/hoc/cus/integrations/cus_cli.py"
@@ -126,7 +127,7 @@ class Target:
         Example: `Validate The Schedule    ${NICE_OFF_THE_CHAIN}`
         """
         text = str(nice_off_the_chain).strip()
-        if not text.isdigit() or not 0 <= int(text) <= 19:
+        if not re.fullmatch(r"[0-9]{1,2}", text) or int(text) > 19:
             raise TargetError(f"NICE_OFF_THE_CHAIN '{text[:40]}' must be a whole number from 0 to 19 — the nice value "
                               "of the backend processes off the plan's chain; 0 runs them at normal priority")
         return int(text)
@@ -247,6 +248,7 @@ class Target:
         Example: `${env}=    Backend Environment    ${url}    true    ${http}    ${SQLITE_TRACE_FILE}`
         """
         self.private_sqlite = str(Path(tempfile.gettempdir()) / f"runproof-sqlite-{uuid.uuid4().hex[:12]}" / "traces.db")
+        Reaper.shared().watch_folder(Path(self.private_sqlite).parent)  # a fallback's file goes with the suite
         self.sqlite_files = {path: fingerprint(path) for path in dict.fromkeys((sqlite_trace_file, self.private_sqlite))}
         return BackendEnvironment(backend_environment(database_url.value, use_postgres_traces,
                                                       REFERENCE_HTTP_CALL_URL=http_url, AOS_TRACE_DB_PATH=self.private_sqlite))

@@ -155,8 +155,8 @@ def test_a_merge_of_runs_against_different_backend_code_is_not_green(tmp_path, d
                                                             rerun_sut=ROOT / "reference")
     assert rc1 > 1 and rc2 == 0, ev2["result_line"]
     assert rc3 > 0 and merged.metadata["Result"].startswith("FAIL"), merged.metadata["Result"]
-    other = [t for t in merged.all_tests if "a merge of runs against different code proves neither" in t.message]
-    assert other and all(t.status == "FAIL" for t in other)
+    assert all(t.status == "FAIL" and "whose code differs, or cannot be shown to be the same, proves neither" in t.message
+               for t in merged.all_tests)
     assert {t.metadata["Backend source"] for t in merged.all_tests} == {
         ev1["target"]["Backend source"], ev2["target"]["Backend source"]}
     assert ev1["target"]["Backend source"] != ev2["target"]["Backend source"]
@@ -258,3 +258,47 @@ def test_a_rerun_that_makes_a_new_run_reruns_what_the_first_run_proved_of_the_ol
     tests = {t.name: t for t in merged.all_tests}
     assert "re-executed" in tests["Run Has Plan"].message and "re-executed" in tests[CLI_RUN].message
     assert merged.metadata["Run ID"] == ev2["run_id"] != ev1["run_id"]
+
+
+@pytest.mark.parametrize(("first", "rerun", "fails"), [
+    ("1111111111111111", "1111111111111111", set()),
+    ("1111111111111111", "2222222222222222", {"a", "b"}),
+    (None, "2222222222222222", {"a", "b"}),  # an older or dry run: its results carry no digest
+    ("1111111111111111", None, {"a", "b"}),  # the rerun carries none: nothing is shown to be the last run's code
+    ("unknown", "unknown", {"a", "b"}),  # stopped before the fingerprint
+])
+def test_a_merge_is_green_only_when_every_result_is_about_the_same_known_code(first, rerun, fails):
+    from robot.result import TestSuite
+
+    from merged_verdict import refuse_other_code
+
+    suite = TestSuite(name="Run Proof Test Plan v4")
+    for name, digest in (("a", first), ("b", rerun)):
+        test = suite.tests.create(name=name, status="PASS")
+        if digest:
+            test.metadata["Backend source"] = digest
+    if rerun or first:
+        suite.metadata["Backend source"] = rerun or first  # rebot's merge updates the first run's with the last's
+    refuse_other_code(suite)
+    assert {t.name for t in suite.tests if t.status == "FAIL"} == fails
+    for test in suite.tests:
+        if test.status == "FAIL":
+            assert "proves neither — run the whole plan again" in test.message
+
+
+def test_the_backend_source_digest_sees_code_in_a_symlinked_folder(tmp_path):
+    from provenance import tree_fingerprint
+
+    trees = []
+    for version in ("one", "two"):
+        code = tmp_path / f"code-{version}"
+        code.mkdir()
+        (code / "engine.py").write_text(f"VERSION = '{version}'\n")
+        backend = tmp_path / f"backend-{version}"
+        backend.mkdir()
+        (backend / "main.py").write_text("import engine\n")
+        (backend / "pkg").symlink_to(code, target_is_directory=True)
+        (backend / "loop").symlink_to(backend, target_is_directory=True)  # walked once, not for ever
+        trees.append(tree_fingerprint(backend))
+    assert set(trees[0]) == {"main.py", "pkg/engine.py"}
+    assert trees[0]["pkg/engine.py"] != trees[1]["pkg/engine.py"]
