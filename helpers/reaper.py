@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -61,6 +62,12 @@ class Reaper:
     def watch_folder(self, directory: Path | str) -> None:
         """Remove `directory` when the suite is gone, however it ended (a named pipe in it too)."""
         self._say(f"folder {directory}")
+
+    def temporary_folder(self, prefix: str) -> str:
+        """A new folder of the suite's own (`tempfile.mkdtemp`), removed when the suite is gone, however it ended."""
+        folder = tempfile.mkdtemp(prefix=prefix)
+        self.watch_folder(folder)
+        return folder
 
 
 def alive(pid: int) -> bool:

@@ -146,13 +146,15 @@ class BackendProcess:
 
         Example: `Release Backend Process    neighbour-earlier    run    --agent-id    ${agent}`
         """
-        command, variables = self._commands[name] if name in self._commands else ([], None)
         # The suite's end stays open until the process is awaited or killed: a pipe whose last writer closes before
         # the reader opened it loses what was written (a tracer still importing would wait for ever).
         self._write_to_channel(name, json.dumps(list(arguments)))
-        channel = self._channels.get(name)
-        shown = [part for index, part in enumerate(command)
-                 if part != "--arguments-from" and not (index and command[index - 1] == "--arguments-from")]
+        command, variables = self._commands[name]
+        channel = self._channels[name]
+        shown = command
+        if channel in command[1:]:  # shown without the channel and the option that names it
+            at = command.index(channel)
+            shown = [*command[:at - 1], *command[at + 1:]]
         logger.info(self.as_the_plan_writes_it([*shown, *arguments], variables)
                     + f"\n(the command as it runs; its interpreter started with the suite and was given the arguments"
                       f" after the module now, on {channel})")
@@ -197,12 +199,13 @@ class BackendProcess:
         """
         popen = self._process.get_process_object(name)
         what = self._what.get(name, name)
-        before = cpu_seconds(popen.pid)  # what it ran and waited before this wait: not this timeout's
+        # What a process at a lower priority ran and waited before this wait: not this timeout's (see _starved).
+        before = cpu_seconds(popen.pid) if self._niceness.get(name) else None
         try:
             stdout, stderr = popen.communicate(None if input is None else input.encode(), timeout.total_seconds())
             result = BackendResult(popen.returncode, decode(stdout), decode(stderr), False)
         except subprocess.TimeoutExpired:
-            after = cpu_seconds(popen.pid)  # read before the kill: a starved process is the machine's, not the product's
+            after = cpu_seconds(popen.pid) if before else None  # before the kill: starved is the machine's doing
             cpu = (after[0] - before[0], after[1] - before[1]) if before and after else None
             self._process.terminate_process(name, kill=True)
             stdout, stderr = popen.communicate()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -70,8 +69,7 @@ class CoordinatorTests:
 
         Example: `${arguments}=    Coordinator Tests Arguments    ${BACKEND_DIR}    ${COORDINATOR_TESTS}`
         """
-        folder = tempfile.mkdtemp(prefix="runproof-pytest-")
-        Reaper.shared().watch_folder(folder)  # removed when the suite is gone, whether or not §5 read it
+        folder = Reaper.shared().temporary_folder("runproof-pytest-")  # removed whether or not §5 read it
         self._observations = str(Path(folder) / "observed.json")
         cover = [arg for module in COORDINATOR_MODULES if (Path(backend_dir) / module).is_file()
                  for arg in ("--runproof-cover", module)]

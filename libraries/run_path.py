@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from robot.api import logger
@@ -52,8 +51,7 @@ class RunPath:
 
         Example: `${tracer}=    Call Tracer Arguments`
         """
-        self._folder = tempfile.mkdtemp(prefix="runproof-path-")
-        Reaper.shared().watch_folder(self._folder)  # removed when the suite is gone, also when never read
+        self._folder = Reaper.shared().temporary_folder("runproof-path-")  # removed also when never read
         arguments = [str(TRACER), "--record", str(Path(self._folder) / "path.json")]
         for target in WATCHED.values():
             arguments += ["--watch", target]

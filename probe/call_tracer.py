@@ -127,21 +127,20 @@ def wait_for_the_arguments(module: str, channel: str, watched_modules: list[str]
     spec = _spec(module)
     arguments = sys.argv
     sys.argv = [spec.origin if spec and spec.origin else module]
-    imported = spec is not None and import_all(_top_level_imports(spec))
+    failed = import_all(_top_level_imports(spec)) if spec else f"{module} could not be found early"
     with open(channel, encoding="utf-8") as lines:  # blocks until the suite opens it for writing
         for line in lines:
             message = json.loads(line)
             if message == "import":
-                imported = imported and import_all(watched_modules)
+                failed = failed or import_all(watched_modules)
             elif isinstance(message, list):
                 rest = [str(argument) for argument in message]
                 break
         else:
             sys.exit(0)  # never released: the suite stopped before the run
-    if not imported:
+    if failed:
         split = arguments.index("--arguments-from")
-        because = FAILED_EARLY[0] if FAILED_EARLY else f"{module} could not be found early"
-        os.execv(sys.executable, [sys.executable, arguments[0], "--cold-because", because, *arguments[1:split],
+        os.execv(sys.executable, [sys.executable, arguments[0], "--cold-because", failed, *arguments[1:split],
                                   *arguments[split + 2:], *rest])
     sys.argv = arguments
     return rest
@@ -170,18 +169,14 @@ def _top_level_imports(spec) -> list[str]:
     return names
 
 
-FAILED_EARLY: list[str] = []  # what an early import raised, for the cold run's record
-
-
-def import_all(names: list[str]) -> bool:
-    """Import `names` in order; False at the first that fails (nothing after it is imported)."""
+def import_all(names: list[str]) -> str:
+    """Import `names` in order; at the first that fails, stop and return what it raised ("" when all imported)."""
     for name in names:
         try:
             importlib.import_module(name)
         except BaseException as exc:  # noqa: BLE001 - SystemExit too: the cold run shows it as python -m would
-            FAILED_EARLY.append(f"importing {name} early raised {type(exc).__name__}")
-            return False
-    return True
+            return f"importing {name} early raised {type(exc).__name__}"
+    return ""
 
 
 def start_profile(profile):
