@@ -23,16 +23,12 @@ venv-belongs-here:
 		rm -rf $(VENV); \
 	fi
 
-# Robot Framework does not read robot.toml (RobotCode does), so the venv carries the same settings: libraries/ and
-# helpers/ on the path through a .pth file, and ROBOT_OPTIONS in bin/activate so that plain `robot suites/` reads
-# robot.args (output folder, xUnit file, tag documentation).
-$(VENV)/.installed: requirements.txt helpers/activate_options.py
-	python3 -m venv $(VENV)
+# The suite's package (libraries/runproof) is installed editable by requirements.txt' last line: nothing puts a path
+# on sys.path by hand. A requirements.txt or pyproject.toml newer than the environment installs again.
+$(VENV)/.installed: requirements.txt pyproject.toml
+	[ -x $(PYTHON) ] || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
-	printf '%s\n%s\n' "$(CURDIR)/libraries" "$(CURDIR)/helpers" > "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/runproof-libraries.pth"
-	sed -i '/^export ROBOT_OPTIONS=/d' $(VENV)/bin/activate
-	$(PYTHON) helpers/activate_options.py "$(CURDIR)/robot.args" >> $(VENV)/bin/activate
 	echo "$(CHECKOUT)" > $(VENV)/.checkout
 	touch $@
 

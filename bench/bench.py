@@ -29,13 +29,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers")]
 
-from backend_env import backend_environment  # noqa: E402
-from coordinator_tests import CoordinatorTests  # noqa: E402
-from http_call_answer import HttpCallAnswer  # noqa: E402
-from robot_command import robot_command, robot_environment  # noqa: E402
-from throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
+from runproof.target.backend_env import backend_environment  # noqa: E402
+from runproof.keywords.coordinator_tests import CoordinatorTests  # noqa: E402
+from runproof.target.http_call_answer import HttpCallAnswer  # noqa: E402
+from runproof.robot_hooks.robot_command import robot_command, robot_environment  # noqa: E402
+from runproof.target.throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
 
 TENANT_ID = "6f0c3b8e-4a1d-4e0b-9f3a-2c7d5e8a1b40"
 RUN_TIMEOUT = 600
@@ -121,12 +120,14 @@ def ac5_added_cost(backend: Path, rounds: int) -> dict:
 
 
 PICTURE_COST = """
-import json, sys, time
+import json
+import sys
+import time
 started = time.perf_counter()
 import drawsvg  # noqa: F401
 from importlib.metadata import version
 imported = time.perf_counter()
-from timeline_picture import render_timeline
+from runproof.evidence.timeline_picture import render_timeline
 from pathlib import Path
 render_timeline(json.loads(Path(sys.argv[1]).read_text())["run_timeline"], Path(sys.argv[2]))
 print(json.dumps({"library": f"drawsvg {version('drawsvg')}",
@@ -141,7 +142,7 @@ def picture_cost(outdir: Path) -> dict | None:
     if not evidence.is_file() or not json.loads(evidence.read_text()).get("run_timeline"):
         return None
     result = subprocess.run([sys.executable, "-c", PICTURE_COST, str(evidence), str(outdir / "bench-timeline.svg")],
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "helpers")}, capture_output=True, text=True,
+                            capture_output=True, text=True,
                             timeout=120)
     return json.loads(result.stdout) if result.returncode == 0 else None
 

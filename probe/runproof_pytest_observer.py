@@ -3,7 +3,7 @@
 backend, and coverage.py only when asked to measure.
 
 pytest's closing line is the backend's report of itself, and the backend owns pytest's configuration (conftest.py,
-plugins, collection rules). This plugin records, for the suite to judge (libraries/coordinator_tests.py):
+plugins, collection rules). This plugin records, for the suite to judge (libraries/runproof/keywords/coordinator_tests.py):
 - every collected item, every deselected one, collection errors and collection warnings (a class pytest refused);
 - for every item and phase, the *raw* result of the phase — did the function raise, and what — taken in a
   `pytest_runtest_makereport` hookwrapper before any other implementation can act, and the report that came out;

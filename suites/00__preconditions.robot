@@ -2,7 +2,7 @@
 Documentation    Plan §0, Scope and Preconditions. Every later step that touches the database or runs the
 ...              backend depends on these.
 
-Library          static_checks.StaticChecks
+Library          runproof.keywords.static_checks.StaticChecks
 Resource         ../resources/database.resource
 Resource         ../resources/environment.resource
 Resource         ../resources/customer_cli.resource

@@ -4,7 +4,7 @@ Documentation    Plan §1, Static Verification (No Execution Yet). Each fact is 
 ...              only on a call it can show unreachable (WARN "could not follow" where it cannot decide). The path a
 ...              real run takes is observed beyond the plan. The plan's `rg` search is logged as evidence.
 
-Library          static_checks.StaticChecks
+Library          runproof.keywords.static_checks.StaticChecks
 Resource         ../resources/variables.resource
 
 Suite Setup      Run The Plan's Search    ${SUT_ROOT}    ${CUS_CLI}    ${PLAN_SEARCH}

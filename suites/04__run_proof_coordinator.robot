@@ -2,7 +2,7 @@
 Documentation    Plan §4, RunProofCoordinator Validation: the plan's snippet, run in the backend's interpreter,
 ...              cross-checked against the Postgres rows so that a fallback store cannot pass for Postgres.
 
-Library          target.Target
+Library          runproof.keywords.target.Target
 Resource         ../resources/coordinator.resource
 
 Name             §4 RunProofCoordinator Validation

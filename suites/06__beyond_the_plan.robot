@@ -4,7 +4,7 @@ Documentation    Beyond the plan: checks that do not take the backend's word for
 ...              run's integrity from the Postgres rows, check the neighbour runs made around it, and prove the
 ...              backend's code did not change while it ran. Leave them out with `--exclude beyond-plan`.
 
-Library          provenance.Provenance
+Library          runproof.keywords.provenance.Provenance
 Resource         ../resources/beyond_the_plan.resource
 
 Test Tags        beyond-plan

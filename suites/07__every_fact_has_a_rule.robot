@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation    Beyond the plan: every fact the run leaves — each column of its rows in runs, aos_traces and
 ...              aos_trace_steps, each field of the coordinator's answer, each line the CLI printed — held to the
-...              rule every correct run satisfies (helpers/rules.py, derived from the backend contract §1–§8). The
+...              rule every correct run satisfies (libraries/runproof/rules/table.py, derived from the backend contract §1–§8). The
 ...              outcome of every rule is in evidence.json → `rules` and in evidence.md.
 
 Resource         ../resources/rules.resource

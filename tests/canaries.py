@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from masking import WINDOW, forms
+from runproof.evidence.masking import WINDOW, forms
 
 # No hex digits and no vowels: a window of a canary cannot occur by chance in a hash, a uuid or an English word.
 ALPHABET = "ghjkmnpqrstvwxzGHJKMNPQRSTVWXZ"

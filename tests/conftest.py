@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers"), str(ROOT / "tests" / "mutants")]
 
-from backend_env import backend_environment  # noqa: E402
-from http_call_answer import HttpCallAnswer  # noqa: E402
-from throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
+from runproof.target.backend_env import backend_environment  # noqa: E402
+from runproof.target.http_call_answer import HttpCallAnswer  # noqa: E402
+from runproof.target.throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
 
 REFERENCE_BACKEND = ROOT / "reference" / "backend"
 CLI = "app.hoc.cus.integrations.cus_cli"

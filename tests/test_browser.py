@@ -19,7 +19,7 @@ from PIL import Image
 from robot.api import ExecutionResult
 
 from test_hostile import run_suite
-from timeline_picture import COLOURS
+from runproof.evidence.timeline_picture import COLOURS
 
 pytestmark = pytest.mark.skipif(os.environ.get("RUNPROOF_BROWSER") != "1",
                                 reason="headless Chromium: run `make browser`")

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from causes import RULES, attribute, cause_line, dependencies_of_suite
+from runproof.evidence.causes import RULES, attribute, cause_line, dependencies_of_suite
 from conftest import ROOT
-from evidence_report import render_markdown
-from hash_chain import chain_links, root_hash
-from run_facts import CLI_RUN, FACTS, SNIPPET
-from run_timeline import log_line_time, timeline_events
-import suite_model
-from timeline_picture import render_timeline
+from runproof.evidence.report import render_markdown
+from runproof.rules.hash_chain import chain_links, root_hash
+from runproof.keywords.run_facts import CLI_RUN, FACTS, SNIPPET
+from runproof.keywords.run_timeline import log_line_time, timeline_events
+from runproof.facts import suite_model
+from runproof.evidence.timeline_picture import render_timeline
 
 SUITE = suite_model.full_suite(str(ROOT / "suites"))
 DEPENDENCIES = dependencies_of_suite(SUITE, FACTS)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from backend_process import BackendResult
-from cli_output import CliOutput
-from coordinator_test_judgement import defined_tests, functions_of, item_outcome
-from coordinator_tests import COORDINATOR, CoordinatorTests
+from runproof.keywords.backend_process import BackendResult
+from runproof.keywords.cli_output import CliOutput
+from runproof.rules.coordinator_test_judgement import defined_tests, functions_of, item_outcome
+from runproof.keywords.coordinator_tests import COORDINATOR, CoordinatorTests
 from conftest import REFERENCE_BACKEND
 
 TEST_FILE = "tests/test_run_introspection_coordinators.py"

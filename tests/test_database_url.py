@@ -21,11 +21,11 @@ import pytest
 from psycopg2.extensions import parse_dsn
 
 from conftest import REFERENCE_BACKEND
-from criteria import CRITERIA
-from database_target import secrets_in
-from database_url import DatabaseUrlError, read_database_url
+from runproof.criteria import CRITERIA
+from runproof.keywords.database_target import secrets_in
+from runproof.target.database_url import DatabaseUrlError, read_database_url
 from test_hostile import assert_clean_stop, row_counts, run_suite
-from throwaway_postgres import ThrowawayPostgres, free_port, migrate
+from runproof.target.throwaway_postgres import ThrowawayPostgres, free_port, migrate
 
 from matrix import Mutant, prepare
 

@@ -14,7 +14,7 @@ from robot.api import ExecutionResult
 
 from conftest import ROOT
 from matrix import Mutant, prepare
-from robot_command import robot_command, robot_environment
+from runproof.robot_hooks.robot_command import robot_command, robot_environment
 from test_hostile import SUITE_BOUND, mutated, run_suite
 
 CLI_RUN = "Customer CLI Creates A Run With Explicit Tenant And Origin"
@@ -109,7 +109,7 @@ def rerun_and_merge(tmp_path: Path, database_url: str, marker: Path, sut: Path, 
                            env=env, capture_output=True, text=True, timeout=SUITE_BOUND * 3)
     merged = tmp_path / "merged"
     rebot = [str(Path(sys.executable).with_name("rebot")), "--merge", "--prerebotmodifier", "merged_verdict",
-             "--pythonpath", str(ROOT / "libraries"), "--pythonpath", str(ROOT / "helpers"), "--outputdir", str(merged),
+             "--outputdir", str(merged),
              "--output", "output.xml", str(first / "output.xml"), str(rerun / "rerun.xml")]
     combined = subprocess.run(rebot, env=env, capture_output=True, text=True, timeout=120)
     rerun_evidence = json.loads((rerun / "evidence.json").read_text())
@@ -166,8 +166,7 @@ def test_pabot_is_refused_in_one_line(tmp_path):
     pabot = shutil.which("pabot", path=str(Path(sys.executable).parent))
     assert pabot, "robotframework-pabot is in requirements.txt"
     outdir = tmp_path / "pabot"
-    command = [pabot, "--processes", "2", "--outputdir", str(outdir), "--pythonpath", str(ROOT / "libraries"),
-               "--pythonpath", str(ROOT / "helpers"), str(ROOT / "suites")]
+    command = [pabot, "--processes", "2", "--outputdir", str(outdir),  str(ROOT / "suites")]
     env = robot_environment(DATABASE_URL=None, PATH=f"{Path(pabot).parent}:{robot_environment()['PATH']}")
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=SUITE_BOUND * 3, cwd=tmp_path)
     assert result.returncode != 0
@@ -221,7 +220,7 @@ def test_a_backend_whose_runs_halt_costs_one_timeout_not_two(tmp_path, database_
 
 def test_prerequisites_are_found_through_the_keywords_of_resource_files(tmp_path):
     """A `Run Fact` read inside a resource keyword (where issue 19 moves them) still names its producer."""
-    from suite_model import fresh_suite, prerequisites, stale_dependents
+    from runproof.facts.suite_model import fresh_suite, prerequisites, stale_dependents
 
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "words.resource").write_text(
@@ -270,7 +269,7 @@ def test_a_rerun_that_makes_a_new_run_reruns_what_the_first_run_proved_of_the_ol
 def test_a_merge_is_green_only_when_every_result_is_about_the_same_known_code(first, rerun, fails):
     from robot.result import TestSuite
 
-    from merged_verdict import refuse_other_code
+    from runproof.robot_hooks.merged_verdict import refuse_other_code
 
     suite = TestSuite(name="Run Proof Test Plan v4")
     for name, digest in (("a", first), ("b", rerun)):
@@ -287,7 +286,7 @@ def test_a_merge_is_green_only_when_every_result_is_about_the_same_known_code(fi
 
 
 def test_the_backend_source_digest_sees_code_in_a_symlinked_folder(tmp_path):
-    from provenance import tree_fingerprint
+    from runproof.keywords.provenance import tree_fingerprint
 
     trees = []
     for version in ("one", "two"):

@@ -28,10 +28,10 @@ from robot.api import ExecutionResult
 
 from canaries import artefact_texts, assert_no_leak, canary, environment_canaries, leaks
 from conftest import REFERENCE_BACKEND, ROOT
-from criteria import CRITERIA
-from evidence_report import RECORD, TEMPLATE
-from robot_command import robot_command, robot_environment
-from throwaway_postgres import free_port, migrate
+from runproof.criteria import CRITERIA
+from runproof.evidence.report import RECORD, TEMPLATE
+from runproof.robot_hooks.robot_command import robot_command, robot_environment
+from runproof.target.throwaway_postgres import free_port, migrate
 
 from matrix import Mutant, load_catalog, prepare
 

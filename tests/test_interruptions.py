@@ -17,9 +17,9 @@ import pytest
 
 from canaries import assert_no_leak, environment_canaries
 from conftest import ROOT
-from criteria import CRITERIA
+from runproof.criteria import CRITERIA
 from matrix import Mutant, prepare
-from robot_command import robot_command, robot_environment
+from runproof.robot_hooks.robot_command import robot_command, robot_environment
 from test_hostile import processes_under
 
 STALL = "time.sleep(60)"

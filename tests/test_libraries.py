@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 from robot.api.types import Secret
 
-from backend_process import BackendResult
-from cli_output import CliOutput
+from runproof.keywords.backend_process import BackendResult
+from runproof.keywords.cli_output import CliOutput
 from conftest import REFERENCE_BACKEND
-from database_target import alembic_head, explain_connection_error, parse_database_url
-from evidence_report import code
-from hash_chain import HashChain, root_hash
-from process_output import dependency_hint, failure_line
-from run_checks import RunChecks
-from statement_log import StatementLog, plan_write_order
-from static_checks import StaticChecks
+from runproof.keywords.database_target import alembic_head, explain_connection_error, parse_database_url
+from runproof.evidence.report import code
+from runproof.keywords.hash_chain import HashChain
+from runproof.rules.hash_chain import root_hash
+from runproof.target.process_output import dependency_hint, failure_line
+from runproof.keywords.run_checks import RunChecks
+from runproof.keywords.statement_log import StatementLog, plan_write_order
+from runproof.keywords.static_checks import StaticChecks
 
 CUS_CLI = REFERENCE_BACKEND / "app/hoc/cus/integrations/cus_cli.py"
 INT_CLI = REFERENCE_BACKEND / "app/hoc/int/integrations/int_cli.py"
@@ -324,7 +325,7 @@ def test_stderr_error_lines_of_a_cli_that_exited_0_are_not_claims():
 def test_a_fact_that_lacks_what_its_reader_needs_is_not_reached_in_one_place():
     from robot.api.exceptions import SkipExecution
 
-    from run_facts import RunFacts
+    from runproof.keywords.run_facts import RunFacts
 
     facts = RunFacts()
     facts._facts.update(steps=[], proof={"trace_count": 0})

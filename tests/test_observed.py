@@ -16,9 +16,9 @@ import pytest
 from robot.api.types import Secret
 
 from conftest import CLI, REFERENCE_BACKEND, ROOT, Backend
-from run_path import RunPath, WATCHED
-from run_watcher import RunWatcher, State, Transition, verdict
-from static_checks import StaticChecks
+from runproof.keywords.run_path import RunPath, WATCHED
+from runproof.keywords.run_watcher import RunWatcher, State, Transition, verdict
+from runproof.keywords.static_checks import StaticChecks
 
 CUS_CLI = "app/hoc/cus/integrations/cus_cli.py"
 TRACER = ROOT / "probe" / "call_tracer.py"
@@ -183,7 +183,7 @@ class TestInternalCli:
         return result.stdout
 
     def test_the_reference_int_cli_lists_its_commands_and_imports_no_customer_cli(self, backend):
-        from int_cli_behaviour import IntCliBehaviour
+        from runproof.keywords.int_cli_behaviour import IntCliBehaviour
 
         judge = IntCliBehaviour()
         help_text = Backend(backend.env).run("-m", "app.hoc.int.integrations.int_cli", "--help").stdout
@@ -193,7 +193,7 @@ class TestInternalCli:
         assert "not app.hoc.cus.integrations.cus_cli" in detail
 
     def test_an_int_cli_that_imports_the_customer_cli_and_leaves_a_run_fails_naming_both(self, backend, tmp_path):
-        from int_cli_behaviour import IntCliBehaviour
+        from runproof.keywords.int_cli_behaviour import IntCliBehaviour
 
         root = tmp_path / "backend"
         shutil.copytree(REFERENCE_BACKEND, root, ignore=shutil.ignore_patterns("__pycache__"))

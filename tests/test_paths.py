@@ -16,13 +16,13 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-import throwaway_postgres
+from runproof.target import throwaway_postgres
 from conftest import ROOT
-from provenance import plan_file_read
-from throwaway_postgres import ThrowawayPostgres
+from runproof.keywords.provenance import plan_file_read
+from runproof.target.throwaway_postgres import ThrowawayPostgres
 
 VERDICT = "Run Proof Test Plan v4: PASS"
-COPIED = ("Makefile", "robot.args", "requirements.txt", "suites", "resources", "libraries", "helpers", "probe",
+COPIED = ("Makefile", "robot.args", "requirements.txt", "suites", "resources", "libraries", "probe", "pyproject.toml",
           "reference")
 
 
@@ -67,11 +67,12 @@ def test_a_missing_plan_file_is_recorded_as_not_read_and_is_no_failure(checkout,
     assert not {"plan_file_sha256", "plan_file_title", "plan_file_date"} & provenance.keys()
 
 
-def test_the_activated_environment_reads_robot_args(checkout, make_run):
+def test_plain_robot_in_the_activated_environment_gives_the_evidence_and_the_verdict_once(checkout, make_run):
+    """No ROBOT_OPTIONS, no listener: the evidence library itself prints the verdict and writes the evidence."""
     result = run(["bash", "-c", ". .venv/bin/activate && robot --console quiet suites/"], checkout)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert result.stdout.count(VERDICT) == 1  # the listener of robot.args prints it, the library does not again
-    assert (checkout / "results" / "xunit.xml").is_file()
+    assert result.stdout.count(VERDICT) == 1
+    assert (checkout / "evidence.json").is_file()
 
 
 def test_plain_robot_without_activation_still_gives_the_evidence_and_the_verdict(checkout, make_run, tmp_path):
@@ -138,7 +139,7 @@ def test_the_readmes_migrate_command_gets_the_backends_interpreter(tmp_path, pos
     """The README's recipe as written: a base-table step through psql, then "$BACKEND_PYTHON" -m alembic, with a
     BACKEND_PYTHON whose path has a space (exported to the command by the suite, quoted by the command)."""
     from conftest import REFERENCE_BACKEND
-    from throwaway_postgres import migrate
+    from runproof.target.throwaway_postgres import migrate
 
     interpreter = tmp_path / "back end ü" / "python"
     interpreter.parent.mkdir()
@@ -153,15 +154,3 @@ def test_the_readmes_migrate_command_gets_the_backends_interpreter(tmp_path, pos
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT to_regclass('base_step_ran') IS NOT NULL, (SELECT count(*) FROM alembic_version)")
         assert cur.fetchone() == (True, 1)
-
-
-@pytest.mark.parametrize("path", ["/tmp/my checkout ü/robot.args", "/tmp/it's here/robot.args", "/plain/robot.args"])
-def test_the_activate_line_survives_the_shell_and_robots_own_splitting(path):
-    """activate is sourced by a shell, then Robot splits ROBOT_OPTIONS with its cmdline2list: one path must come out."""
-    from activate_options import activate_line
-    from robot.utils.argumentparser import cmdline2list
-
-    line = activate_line(path)
-    value = subprocess.run(["bash", "-c", f"{line}\nprintf %s \"$ROBOT_OPTIONS\""], capture_output=True, text=True,
-                           timeout=10).stdout
-    assert cmdline2list(value) == ["--argumentfile", path]

@@ -10,7 +10,7 @@ import re
 
 from robot.api import ExecutionResult
 
-from run_facts import CLI_RUN
+from runproof.keywords.run_facts import CLI_RUN
 from test_hostile import mutated, run_suite
 
 AC2_TEST = "Plan Was Stored Before Execution Started"
@@ -120,7 +120,7 @@ def test_an_offline_step_is_one_cause_naming_the_steps_own_error(tmp_path, datab
 
 
 def test_the_sections_of_evidence_md_come_in_the_issues_order():
-    from evidence_report import render_markdown
+    from runproof.evidence.report import render_markdown
 
     doc = {"result": "PASS", "result_line": "PASS", "acceptance": {}, "tests": [], "unreached_fields": []}
     order = [line for line in render_markdown(doc).splitlines() if line.startswith("## ")]

@@ -10,7 +10,7 @@ import uuid
 import psycopg2
 import pytest
 
-from hash_chain import root_hash
+from runproof.rules.hash_chain import root_hash
 
 TENANT = "11111111-2222-4333-8444-555555555555"
 
@@ -164,11 +164,11 @@ def test_cli_without_database_url_exits_1_with_a_traceback(backend):
 
 def test_every_column_of_the_reference_schema_and_every_coordinator_field_has_a_rule(database_url):
     """The completeness check against the reference: a column of runs, aos_traces or aos_trace_steps, or a field of
-    RunProofResult and its summaries, without a rule in helpers/rules.py fails here."""
+    RunProofResult and its summaries, without a rule in libraries/runproof/rules/table.py fails here."""
     import ast
 
     from conftest import ROOT
-    from rules import DATABASE_TABLES, TABLES
+    from runproof.rules.table import DATABASE_TABLES, TABLES
 
     with contextlib.closing(psycopg2.connect(database_url)) as conn, conn.cursor() as cur:
         cur.execute("SELECT table_name, column_name FROM information_schema.columns "

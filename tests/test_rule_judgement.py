@@ -1,12 +1,12 @@
-"""Rules of helpers/rules.py judged on hand-made rows: the judgements issue 23's mutants rely on, each shown both ways."""
+"""Rules of libraries/runproof/rules/table.py judged on hand-made rows: the judgements issue 23's mutants rely on, each shown both ways."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from plan_comparison import PlanComparison
-from rules import RunContext, evaluate, is_checked
+from runproof.keywords.plan_comparison import PlanComparison
+from runproof.rules.table import RunContext, evaluate, is_checked
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 RUN_ID = "0b5c2a4e-1f3d-4c6b-8a9e-7d2f1e3c5b60"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from backend_env import BackendEnvironment
-from backend_process import BackendProcess, BackendProcessFailed, lower_priority
+from runproof.target.backend_env import BackendEnvironment
+from runproof.keywords.backend_process import BackendProcess, BackendProcessFailed, lower_priority
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACER = ROOT / "probe" / "call_tracer.py"
@@ -205,7 +205,7 @@ def test_a_process_at_a_lower_priority_starved_of_cpu_says_the_machine_was_busy(
 def test_early_work_is_started_only_for_a_fact_the_run_can_establish():
     from types import SimpleNamespace
 
-    from run_facts import CLI_RUN, RunFacts, UnknownFact
+    from runproof.keywords.run_facts import CLI_RUN, RunFacts, UnknownFact
 
     facts = RunFacts()
     facts._selected_tests = [SimpleNamespace(name="The Target Is Configured")]
@@ -218,7 +218,7 @@ def test_early_work_is_started_only_for_a_fact_the_run_can_establish():
 
 
 def test_a_process_never_released_is_named_so_on_the_timeline():
-    from run_timeline import timeline_events
+    from runproof.keywords.run_timeline import timeline_events
 
     processes = [{"name": "neighbour-earlier", "started_utc": "2026-11-29T13:00:00+00:00", "released": False},
                  {"name": "customer-cli-run", "started_utc": "2026-11-29T13:00:01+00:00",
@@ -228,7 +228,7 @@ def test_a_process_never_released_is_named_so_on_the_timeline():
 
 
 def test_the_timeline_shows_the_waiting_interpreter_and_a_process_killed_at_the_end():
-    from run_timeline import timeline_events
+    from runproof.keywords.run_timeline import timeline_events
 
     processes = [{"name": "neighbour-earlier", "warm_started_utc": "2026-11-29T13:00:00+00:00",
                   "started_utc": "2026-11-29T13:00:01+00:00", "ended_utc": "2026-11-29T13:00:02+00:00",

@@ -19,8 +19,8 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-import masking
-from backend_env import BackendEnvironment
+from runproof.evidence import masking
+from runproof.target.backend_env import BackendEnvironment
 from canaries import assert_no_leak, canary, environment_canaries, leaks
 from test_hostile import base, run_suite, sut  # noqa: F401 — fixtures and the hostile runner, reused
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from statement_log import StatementLog, read_log
-from throwaway_postgres import ThrowawayPostgres
+from runproof.keywords.statement_log import StatementLog, read_log
+from runproof.target.throwaway_postgres import ThrowawayPostgres
 
 RUN = "5b1f0a52-run"
 DEBIAN = "%m [%p] %q%u@%d "

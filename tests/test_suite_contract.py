@@ -18,12 +18,14 @@ from robot.api import ExecutionResult
 from robot.libdoc import LibraryDocumentation
 
 from conftest import ROOT
-from criteria import CRITERIA, OTHER_TAGS
-from robot_command import ARGUMENT_FILE, robot_command, robot_environment
+from runproof.criteria import CRITERIA, OTHER_TAGS
+from runproof.robot_hooks.robot_command import ARGUMENT_FILE, robot_command, robot_environment
 from matrix import Mutant, prepare
 from test_hostile import SUITE_BOUND, mutated, run_suite
 
-LIBRARIES = sorted(path.stem for path in (ROOT / "libraries").glob("*.py"))
+LIBRARIES = sorted(f"runproof.keywords.{path.stem}" for path in (ROOT / "libraries/runproof/keywords").glob("*.py")
+                   if path.stem != "__init__")
+assert LIBRARIES, "no keyword library found: the parametrized tests below would pass on nothing"
 
 
 def suite_copy(tmp_path: Path) -> Path:
@@ -147,7 +149,7 @@ def test_two_suites_on_one_machine_do_not_see_each_others_sqlite_fallback(tmp_pa
     runs = {}
     for name, root in (("healthy", ROOT / "reference"), ("fallback", sut)):
         url = postgres.create_database(f"twin_{name}")
-        from throwaway_postgres import migrate
+        from runproof.target.throwaway_postgres import migrate
 
         migrate(url, root / "backend")
         outdir = tmp_path / name
@@ -164,17 +166,17 @@ def test_two_suites_on_one_machine_do_not_see_each_others_sqlite_fallback(tmp_pa
 
 @pytest.mark.parametrize("module", LIBRARIES)
 def test_every_library_renders_with_libdoc_in_the_format_its_docstrings_are_written_in(module, tmp_path):
-    """One version and one documentation format for every library (helpers/project.py), and libdoc renders each."""
+    """One version and one documentation format for every library (libraries/runproof/__init__.py), and libdoc renders each."""
     from robot.libdoc import libdoc
 
-    from project import DOC_FORMAT, VERSION
+    from runproof import DOC_FORMAT, VERSION
 
     imported = importlib.import_module(module)
     (cls,) = [c for _, c in inspect.getmembers(imported, inspect.isclass)
               if c.__module__ == module and hasattr(c, "ROBOT_LIBRARY_SCOPE")]
     assert (cls.ROBOT_LIBRARY_VERSION, cls.ROBOT_LIBRARY_DOC_FORMAT) == (VERSION, DOC_FORMAT)
-    assert cls.__name__ == "".join(part.title() for part in module.split("_")), "a library is named after its module"
-    out = tmp_path / f"{module}.html"
+    assert cls.__name__ == "".join(part.title() for part in module.rsplit(".", 1)[1].split("_")), "a library is named after its module"
+    out = tmp_path / f"{module.rsplit('.', 1)[1]}.html"
     assert libdoc(f"{module}.{cls.__name__}", str(out), quiet=True) == 0
     assert out.stat().st_size > 0
 
@@ -218,6 +220,6 @@ def test_a_given_agent_of_the_runs_own_tenant_has_the_tenants_source_proven_else
 
 
 def test_the_readme_shows_the_rule_table_as_the_rules_declare_it():
-    from rules import markdown_table
+    from runproof.rules.table import markdown_table
 
-    assert markdown_table() in (ROOT / "README.md").read_text(), "README's rule table is stale: python helpers/rules.py"
+    assert markdown_table() in (ROOT / "README.md").read_text(), "README's rule table is stale: python libraries/runproof/rules/table.py"

@@ -26,14 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "libraries"), str(ROOT / "helpers")]
 
 from robot.api import ExecutionResult  # noqa: E402
 
-from criteria import CRITERIA  # noqa: E402
-from run_facts import NOT_REACHED  # noqa: E402
-from robot_command import robot_command, robot_environment  # noqa: E402
-from throwaway_postgres import ThrowawayPostgres, free_port, migrate  # noqa: E402
+from runproof.criteria import CRITERIA  # noqa: E402
+from runproof.keywords.run_facts import NOT_REACHED  # noqa: E402
+from runproof.robot_hooks.robot_command import robot_command, robot_environment  # noqa: E402
+from runproof.target.throwaway_postgres import ThrowawayPostgres, free_port, migrate  # noqa: E402
 
 CATALOG = Path(__file__).with_name("catalog.toml")
 RUN_TIMEOUT = 300
@@ -91,7 +90,7 @@ def prepare(mutant: Mutant, workdir: Path) -> tuple[Path, Path]:
         suite = workdir / "suite"
         for folder in ("suites", "resources"):
             shutil.copytree(ROOT / folder, suite / folder, ignore=ignore)
-        for folder in ("libraries", "helpers", "probe"):
+        for folder in ("libraries", "probe"):
             (suite / folder).symlink_to(ROOT / folder)
         (suite / "reference").symlink_to(sut)
     apply_edits(mutant, suite if mutant.root == "suite" else sut)
@@ -128,7 +127,7 @@ def message_matches(message: str, pattern: str) -> bool:
 class Run:
     mutant: Mutant
     outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
-    broken_rules: set[str] = field(default_factory=set)  # the rules (helpers/rules.py) the evidence says FAIL
+    broken_rules: set[str] = field(default_factory=set)  # the rules (libraries/runproof/rules/table.py) the evidence says FAIL
     rules_checked: set[str] = field(default_factory=set)  # the rules the evidence says PASS
     seconds: float = 0.0
     error: str = ""

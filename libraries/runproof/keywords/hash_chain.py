@@ -1,0 +1,76 @@
+"""The contract's HASH_CHAIN, recomputed in the suite's own process from Postgres step rows (contract §6), and shown:
+each link's input and the digest after it, the suite's root beside the coordinator's (log.html and evidence.md)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+
+from runproof import DOC_FORMAT, VERSION
+from runproof.rules.hash_chain import chain_links, root_hash
+
+
+def chain_html(chain: dict) -> str:
+    """The chain as an HTML table for log.html."""
+    rows = "".join(f"<tr><td>{number}</td><td><code>{escape(link['input'])}</code></td>"
+                   f"<td><code>{link['digest']}</code></td></tr>" for number, link in enumerate(chain["links"]))
+    verdict = "match" if chain["match"] else "DIFFER"
+    return (f"<table><tr><th>link</th><th>input</th><th>sha256 after it</th></tr>{rows}</table>"
+            f"<p>suite's root <code>{chain['suite_root']}</code>, coordinator's root "
+            f"<code>{escape(str(chain['coordinator_root']))}</code>: <b>{verdict}</b></p>")
+
+
+@library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
+class HashChain:
+    """The coordinator's HASH_CHAIN, recomputed by the suite."""
+
+    @keyword
+    def root_hash_from_step_rows(self, run_id: str, rows: list, coordinator_root: str | None = "") -> str | None:
+        """The root hash of the run from its aos_trace_steps rows (dictionaries with step_index, skill_name, status).
+
+        Given `coordinator_root` — the coordinator's root hash (None when it gave none): then the chain (each link's input and digest) and
+        both roots are shown in the log as a table and recorded as the evidence's `hash_chain`.
+        Returns the 64-hex sha256, or None for no steps.
+
+        Example: `${recomputed}=    Root Hash From Step Rows    ${run}[id]    ${steps}    ${proof}[root_hash]`
+        """
+        steps = [(row["step_index"], row["skill_name"], row["status"]) for row in rows]
+        recomputed = root_hash(run_id, steps)
+        if coordinator_root != "" and recomputed is not None:  # given, even as None (no answer)
+            chain = {"links": chain_links(run_id, steps), "suite_root": recomputed,
+                     "coordinator_root": coordinator_root, "match": recomputed == coordinator_root}
+            logger.info(chain_html(chain), html=True)
+            _record_evidence(hash_chain=chain)
+        return recomputed
+
+
+    @keyword("Root Hash Should Equal The Coordinator's")
+    def root_hash_should_equal_the_coordinators(self, run_id: str, rows: list, proof: dict) -> str:
+        """The HASH_CHAIN recomputed by the suite from the run's aos_trace_steps rows equals the coordinator's
+        root_hash, and the coordinator's chain_length is the number of rows (contract §6).
+
+        - `run_id`; `rows`: the run's step rows; `proof`: the probe's summary. Returns the values compared.
+        - Raises `AssertionError` naming both hashes, or both counts.
+
+        Example: `${detail}=    Root Hash Should Equal The Coordinator's    ${run}[id]    ${steps}    ${proof}`
+        """
+        recomputed = self.root_hash_from_step_rows(run_id, rows, proof.get("root_hash"))
+        if recomputed != proof.get("root_hash"):
+            raise AssertionError(f"the root hash recomputed from Postgres ({recomputed}) differs from the "
+                                 f"coordinator's ({proof.get('root_hash')})")
+        if len(rows) != proof.get("chain_length"):
+            raise AssertionError(f"Postgres has {len(rows)} steps, the coordinator's chain_length is "
+                                 f"{proof.get('chain_length')}")
+        return (f"root_hash {recomputed} recomputed from {len(rows)} Postgres step rows equals the coordinator's, "
+                f"chain_length {proof['chain_length']}")
+
+
+def _record_evidence(**values) -> None:
+    """Into the run's evidence (runproof.keywords.evidence.Evidence), when the suite runs with it."""
+    try:
+        BuiltIn().get_library_instance("runproof.keywords.evidence.Evidence").record_evidence(**values)
+    except (RobotNotRunningError, RuntimeError):
+        pass

@@ -1,0 +1,659 @@
+"""The rule of every fact a run leaves, in one table: one pydantic model per row type, one field per column.
+
+Each field is a column of `runs`, `aos_traces` or `aos_trace_steps`, a field of the coordinator's answer, or a line
+the customer CLI prints, and declares what every correct run has there — derived from the plan and the backend
+contract (§1–§8): equal to an input, equal to another fact, inside a window, consistent with another column, of a
+given shape — or `not checked: <reason>` where the contract fixes nothing. The checks are driven by these models
+(pydantic validates a row with the run's inputs and its other rows as validation context); the README's table and
+`evidence.json` → `rules` are rendered from them; a column the target's schema has and no model names is reported
+as NOT CHECKED, "no rule".
+
+What pydantic could not express by itself: a rule that compares two rows (the trace against the run, a step against
+the plan) reads the other row from the validation context rather than from another field, and a list of step rows
+is judged per column (one rule, every row), which `evaluate` folds from pydantic's per-item errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
+
+from runproof.rules.hash_chain import coerce_status, root_hash
+
+# Times written by the backend's Python (runs.started_at, aos_traces.started_at) and by the database's now() read the
+# same system clock when both run on one host (contract §1, §4): by default no skew is allowed, so that a time taken
+# at the wrong moment shows even by a few milliseconds. A database on another host may be given its skew (CLOCK_SKEW).
+DEFAULT_SKEW = timedelta(0)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+STEP_STATUSES = {"succeeded", "failed", "skipped", "failure"}  # StepStatus values, and `failure` on abort (§4)
+LEVELS = {"failure": "ERROR", "error": "ERROR", "retry": "WARN", "retrying": "WARN"}  # else INFO (§4 record_step)
+
+
+class Broken(ValueError):
+    """A rule that does not hold; its message says what was expected and what was observed."""
+
+
+@dataclass
+class RunContext:
+    """The run's inputs and its rows: what the rules compare a value with."""
+
+    run_id: str
+    agent_id: str
+    goal: str
+    tenant_id: str
+    origin_system_id: str
+    clock_before: datetime
+    clock_after: datetime
+    run: dict = field(default_factory=dict)
+    trace: dict | None = None
+    steps: list[dict] = field(default_factory=list)
+    proof: dict | None = None
+    answered_at: datetime | None = None
+    clock_skew: timedelta = DEFAULT_SKEW
+
+    @property
+    def plan(self) -> dict:
+        return parse_json(self.run.get("plan_json")) or {}
+
+    @property
+    def plan_steps(self) -> list:
+        steps = self.plan.get("steps") if isinstance(self.plan, dict) else None
+        return steps if isinstance(steps, list) else []
+
+    def plan_step(self, index: Any) -> dict:
+        steps = self.plan_steps
+        return steps[index] if isinstance(index, int) and 0 <= index < len(steps) else {}
+
+
+def parse_json(value: Any) -> Any:
+    """A JSON column's value: jsonb arrives parsed, text columns as a string."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def shown(value: Any) -> str:
+    text = repr(value) if not isinstance(value, datetime) else value.isoformat()
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def expect(condition: bool, expected: str, value: Any) -> None:
+    if not condition:
+        raise Broken(f"expected {expected}, observed {shown(value)}")
+
+
+def as_time(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise Broken(f"expected a timestamp, observed {shown(value)}")
+    return value
+
+
+def within(run: RunContext, value: Any, earliest: Any, latest: Any, what: str) -> None:
+    """`value` is a time between `earliest` and `latest` (either may be None: unbounded), give or take the skew."""
+    moment = as_time(value)
+    if moment.tzinfo is None:  # compared with an aware time it would raise TypeError, not state the rule
+        raise Broken(f"expected {what}, with its time zone; observed {moment.isoformat()}, a naive timestamp")
+    low = as_time(earliest) - run.clock_skew if earliest is not None else None
+    high = as_time(latest) + run.clock_skew if latest is not None else None
+    if (low and moment < low) or (high and moment > high):
+        bounds = f"{low.isoformat() if low else '…'} … {high.isoformat() if high else '…'}"
+        raise Broken(f"expected {what} ({bounds}), observed {moment.isoformat()}")
+
+
+def latest(*times: Any) -> Any:
+    """The latest of the times given (None where none is)."""
+    known = [time for time in times if time is not None]
+    return max(known, key=as_time) if known else None
+
+
+def last_step_time(run: RunContext) -> Any:
+    return latest(*(step.get("timestamp") for step in run.steps))
+
+
+def same_time(value: Any, other: Any, what: str) -> None:
+    """`value` is the stored timestamp `other`, read back: the same instant."""
+    moment = as_time(value)
+    if other is None or moment.tzinfo is None or moment != as_time(other):
+        raise Broken(f"expected {what} ({shown(other)}), observed {moment.isoformat()}")
+
+
+def number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Broken(f"expected a number, observed {shown(value)}")
+    return float(value)
+
+
+Check = Callable[[Any, RunContext, dict], None]
+CLI_TEST = "Customer CLI Creates A Run With Explicit Tenant And Origin"
+
+
+def judge(check: Check, value: Any, info: ValidationInfo) -> None:
+    """Run one rule; a value of a type or shape the rule cannot even read is a broken rule too, said in one line
+    (never a raw Python error)."""
+    try:
+        check(value, info.context["run"], info.context["row"])
+    except Broken:
+        raise
+    except Exception as error:  # noqa: BLE001 — any other failure to read the value is the value's fault
+        raise Broken(f"expected a value this rule can read, observed {shown(value)} ({type(error).__name__}: "
+                     f"{error})") from None
+
+
+def planned(check: Check) -> Check:
+    """A rule that compares with the stored plan: without a plan object with steps in runs.plan_json there is nothing to
+    compare with, and the message says so instead of blaming a row that may be right."""
+
+    def guarded(value: Any, run: RunContext, row: dict) -> None:
+        if not run.plan_steps:
+            raise Broken("no plan to compare with: runs.plan_json holds no plan object with steps (see its own rule)")
+        check(value, run, row)
+
+    return guarded
+
+
+def rule(text: str, check: Check) -> Any:
+    """A column whose value must hold `check(value, context, row)`; `text` is the rule as the README shows it."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        judge(check, value, info)
+        return value
+
+    # A column the target's schema lacks is not in the row: no value, no validation (reported as NOT CHECKED).
+    return Annotated[Any, AfterValidator(validate), Field(default=None, description=text)]
+
+
+def proved_by(test: str, text: str, check: Check) -> Any:
+    """A rule an earlier test of the plan already proves, and without which this rule's test is not reached (the fact
+    `run` exists only for a succeeded run that is this invocation's): judged here too, and listed with that test,
+    which its mutants cover."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        judge(check, value, info)
+        return value
+
+    return Annotated[Any, AfterValidator(validate),
+                     Field(default=None, description=f"{text}; proved first by '{test}'", json_schema_extra={"proved_by": test})]
+
+
+def unchecked(reason: str) -> Any:
+    """A column nothing in the contract fixes: listed, with the reason, never silently unchecked."""
+    return Annotated[Any, Field(default=None, description=f"not checked: {reason}", json_schema_extra={"checked": False})]
+
+
+def equals(expected_of: Callable[[RunContext, dict], Any], what: str) -> Check:
+    def check(value: Any, run: RunContext, row: dict) -> None:
+        expected = expected_of(run, row)
+        expect(value == expected, f"{what} ({shown(expected)})", value)
+
+    return check
+
+
+def constant(expected: Any, why: str) -> Any:
+    return rule(f"is {expected!r} ({why})", lambda value, run, row: expect(value == expected, repr(expected), value))
+
+
+def absent(why: str) -> Any:
+    return rule(f"is NULL ({why})", lambda value, run, row: expect(value is None, "NULL", value))
+
+
+def not_synthetic() -> Any:
+    return rule("is false: a CLI run is no synthetic scenario (contract §4, record_step/start_trace)",
+                lambda value, run, row: expect(value is False, "false", value))
+
+
+def trace_key(text: str) -> Any:
+    """`trace_<run id>`: how start_trace keys the run's trace, and how its steps point at it (contract §4)."""
+    return rule(text, equals(lambda run, row: f"trace_{run.run_id}", "'trace_<run id>'"))
+
+
+# A primary key the database generates (gen_random_uuid, contract §5).
+GENERATED_UUID = rule("a uuid (gen_random_uuid, contract §5)",
+                      lambda value, run, row: expect(bool(UUID.fullmatch(str(value))), "a uuid", value))
+
+
+# --- runs ----------------------------------------------------------------------------------------------------------
+def _plan_json(value: Any, run: RunContext, row: dict) -> None:
+    plan = parse_json(value)
+    expect(isinstance(plan, dict) and isinstance(plan.get("steps"), list) and plan["steps"],
+           "a JSON plan with a non-empty list of steps", value)
+    for step in plan["steps"]:
+        expect(isinstance(step, dict) and step.get("skill") and isinstance(step.get("params"), dict),
+               "every step with a skill and params", step)
+    if plan.get("planner") == "stub":  # contract §3: the stub plan's shape
+        expect(plan.get("agent_id") == run.agent_id, f"the stub plan's agent_id {run.agent_id!r}", plan.get("agent_id"))
+        expect(plan.get("goal") == run.goal, f"the stub plan's goal {run.goal!r}", plan.get("goal"))
+        expect(plan.get("plan_id") == f"stub-{run.agent_id[:8]}", f"plan_id 'stub-{run.agent_id[:8]}'", plan.get("plan_id"))
+        expect([s.get("step_id") for s in plan["steps"]] == list(range(1, len(plan["steps"]) + 1)),
+               "step_ids 1, 2, … in order", [s.get("step_id") for s in plan["steps"]])
+
+
+def _tool_calls(value: Any, run: RunContext, row: dict) -> None:
+    calls = parse_json(value)
+    expect(isinstance(calls, list) and len(calls) == len(run.steps),
+           f"a JSON list with one tool call per step row ({len(run.steps)})", value)
+    by_index = sorted(run.steps, key=lambda s: s.get("step_index", 0))
+    for call, step in zip(calls, by_index):
+        if isinstance(call, dict) and "skill" in call:
+            expect(call["skill"] == step.get("skill_name"), f"tool call skill {step.get('skill_name')!r}", call["skill"])
+        if isinstance(call, dict) and "status" in call:
+            expect(call["status"] == step.get("status"), f"tool call status {step.get('status')!r} (its step row)",
+                   call["status"])
+
+
+def _duration(value: Any, run: RunContext, row: dict) -> None:
+    duration = number(value)
+    if row.get("started_at") is None or row.get("completed_at") is None:
+        raise Broken(f"expected started_at and completed_at to bound duration_ms ({shown(value)}), observed "
+                     f"started_at {shown(row.get('started_at'))}, completed_at {shown(row.get('completed_at'))}")
+    span = (as_time(row["completed_at"]) - as_time(row["started_at"]) + run.clock_skew).total_seconds() * 1000
+    steps = sum(number(step.get("duration_ms") or 0) for step in run.steps)
+    expect(steps <= duration <= span and duration > 0,
+           f"milliseconds, at least its steps' duration_ms ({steps:.1f}) and at most completed_at - started_at "
+           f"({span:.0f})", value)
+
+
+class RunRow(BaseModel):
+    """`runs`: the row of the run the CLI created (contract §1 `create_run`/`run_goal`, §4 `_update_run`, §5)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: proved_by(CLI_TEST, "the run id the CLI claimed, a uuid4 string (contract §1, §10)",
+                  lambda value, run, row: expect(value == run.run_id and bool(UUID4.fullmatch(str(value))),
+                                            f"{run.run_id!r}, a uuid4", value))
+    agent_id: proved_by(CLI_TEST, "the --agent-id passed (contract §1 create_run)",
+                        equals(lambda run, row: run.agent_id, "the agent passed"))
+    goal: proved_by(CLI_TEST, "the --goal passed, whole (contract §1 create_run)",
+                    equals(lambda run, row: run.goal, "the goal passed"))
+    status: proved_by(CLI_TEST, "is 'succeeded' (the CLI exits 0 for failed and retry too, contract §1)",
+                      lambda value, run, row: expect(value == "succeeded", "'succeeded'", value))
+    attempts: constant(1, "the CLI sets 1 and a success adds none, contract §1 step 4, §4 step 8")
+    max_attempts: rule("an integer >= attempts (the ORM default; contract §5)",
+                       lambda value, run, row: expect(isinstance(value, int) and value >= (row.get("attempts") or 0),
+                                                      "an integer >= attempts", value))
+    error_message: proved_by(CLI_TEST, "is NULL (a succeeded run has no error, contract §1)",
+                             lambda value, run, row: expect(value is None, "NULL", value))
+    plan_json: rule("a JSON plan with steps, each with skill and params; the stub plan's agent, goal, plan_id and step ids "
+                    "(contract §3)", _plan_json)
+    tool_calls_json: rule("one tool call per step row, with that step's skill and status (contract §1, §4)", _tool_calls)
+    tenant_id: rule("the --tenant-id passed (contract §1)", equals(lambda run, row: run.tenant_id, "the tenant passed"))
+    origin_system_id: rule("the --origin-system-id passed (contract §1, §5)",
+                           equals(lambda run, row: run.origin_system_id, "the origin passed"))
+    actor_type: constant("SYSTEM", "the column's default; the CLI sets no actor, contract §5")
+    actor_id: absent("a SYSTEM actor has none, chk_runs_actor_id_nonhuman_null, contract §5")
+    authorization_decision: rule("NULL or GRANTED: anything else is not executed (contract §4 step 2)",
+                                 lambda value, run, row: expect(value in (None, "GRANTED"), "NULL or 'GRANTED'", value))
+    created_at: proved_by(CLI_TEST, "inside the CLI's run, between two database clock readings (contract §1 create_run)",
+                     lambda value, run, row: within(run, value, run.clock_before, run.clock_after,
+                                                    "between the readings around the CLI"))
+    started_at: rule("after created_at, before completed_at (contract §1 step 4)",
+                     lambda value, run, row: within(run, value, row.get("created_at"), row.get("completed_at"),
+                                                    "between created_at and completed_at"))
+    completed_at: rule("after started_at and after every step was recorded, before the CLI returned (contract §4 step 7)",
+                       lambda value, run, row: within(run, value, latest(row.get("started_at"), last_step_time(run)),
+                                                      run.clock_after, "after started_at and the last step, before the CLI's return"))
+    next_attempt_at: absent("set only for a retry, contract §4 step 8")
+    duration_ms: rule("milliseconds: at least its steps' duration_ms, at most completed_at - started_at (contract §4 step 7)",
+                      _duration)
+    is_synthetic: rule("false, or no such column (contract §5)",
+                       lambda value, run, row: expect(value in (False, None), "false", value))
+    synthetic_scenario_id: absent("a CLI run is no synthetic scenario, contract §5")
+
+
+# --- aos_traces ----------------------------------------------------------------------------------------------------
+def _trace_metadata(value: Any, run: RunContext, row: dict) -> None:
+    metadata = parse_json(value)
+    expect(isinstance(metadata, dict) and "duration_ms" in metadata and "source" not in metadata,
+           "complete_trace's {'duration_ms': …}, not the CLI backfill's {'source': …}", value)
+    number(metadata["duration_ms"])
+
+
+def _trace_completed_at(value: Any, run: RunContext, row: dict) -> None:
+    # complete_trace and record_step both stamp with the database's now() (contract §4): no clock skew between them.
+    last_step = last_step_time(run)
+    if last_step is not None and as_time(value) < as_time(last_step):
+        raise Broken(f"expected after the last step's timestamp ({as_time(last_step).isoformat()}; contract §4: both "
+                     f"stamped with the database's now()), observed {as_time(value).isoformat()}")
+    within(run, value, row.get("started_at"), run.clock_after, "after the trace started, before the CLI's return")
+
+
+class TraceRow(BaseModel):
+    """`aos_traces`: the run's one trace (contract §4 `start_trace`/`complete_trace`, §5)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: GENERATED_UUID
+    trace_id: trace_key("'trace_' + the run id (contract §4 start_trace)")
+    run_id: proved_by("Trace Exists", "the run id (contract §4): the row is found by it",
+                      equals(lambda run, row: run.run_id, "the run id"))
+    correlation_id: rule("the run id (contract §4: correlation_id=run_id)", equals(lambda run, row: run.run_id, "the run id"))
+    tenant_id: rule("the run's tenant, the one passed (contract §4: tenant_id=run.tenant_id)",
+                    equals(lambda run, row: run.tenant_id, "the tenant passed"))
+    agent_id: rule("the run's agent (contract §4)", equals(lambda run, row: run.run.get("agent_id"), "runs.agent_id"))
+    plan_id: unchecked("start_trace's plan_id is not fixed by the contract (§4)")
+    seed: unchecked("no rule in the contract for a CLI run's seed (§4)")
+    root_hash: constant("pending", "never updated, contract §4")
+    plan_hash: unchecked("the contract does not say how plan_hash is written (§4)")
+    schema_version: constant("1.0", "contract §4 start_trace")
+    plan: rule("the stored plan's steps, as JSON (contract §4: plan=steps)",
+               planned(equals(lambda run, row: run.plan_steps, "runs.plan_json's steps")))
+    trace: rule("'{\"steps\": []}' (contract §4 start_trace)",
+                lambda value, run, row: expect(parse_json(value) == {"steps": []}, "{'steps': []}", value))
+    metadata: rule("complete_trace's {'duration_ms': n} (contract §4 step 7), not the backfill's", _trace_metadata)
+    status: constant("completed", "a succeeded run's trace is completed, contract §4 step 7")
+    started_at: rule("after the run started, before it completed (contract §4 step 4)",
+                     lambda value, run, row: within(run, value, run.run.get("started_at"), run.run.get("completed_at"),
+                                                    "between runs.started_at and runs.completed_at"))
+    completed_at: rule("after the trace started and every step, before the CLI returned (contract §4 step 7)",
+                       _trace_completed_at)
+    created_at: rule("when the trace started (contract §4: written with started_at)",
+                     lambda value, run, row: within(run, value, row.get("started_at"), row.get("started_at"),
+                                                    f"aos_traces.started_at ({shown(row.get('started_at'))})"))
+    stored_by: unchecked("not written by start_trace (contract §4)")
+    is_synthetic: not_synthetic()
+    synthetic_scenario_id: absent("a CLI run is no synthetic scenario, contract §4")
+    archived_at: absent("a new trace is not archived, contract §5")
+    frozen_timestamp: unchecked("the contract names the column, not its value for a CLI run (§5)")
+    checksum: unchecked("the contract names the column, not its value (§5)")
+    incident_id: unchecked("the contract names the column, not its value (§5)")
+    replay_mode: unchecked("migration 132's replay columns are unchecked, contract §5")
+    replay_attempt_id: unchecked("migration 132's replay columns are unchecked, contract §5")
+    replay_artifact_version: unchecked("migration 132's replay columns are unchecked, contract §5")
+    trace_completeness_status: unchecked("the contract names the column, not its value (§5)")
+
+
+# --- aos_trace_steps -----------------------------------------------------------------------------------------------
+def _step_status(value: Any, run: RunContext, row: dict) -> None:
+    expect(value in STEP_STATUSES, f"one of {sorted(STEP_STATUSES)}", value)
+    data = parse_json(row.get("outcome_data"))
+    if isinstance(data, dict) and data.get("status") == "error":
+        expect(value in ("failed", "failure"), "failed, as its outcome_data says error (contract §3 http_call)", value)
+
+
+class StepRow(BaseModel):
+    """`aos_trace_steps`: one row per executed step of the stored plan (contract §4 `record_step`, §5, §6)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: GENERATED_UUID
+    trace_id: trace_key("the run's trace, 'trace_' + the run id (contract §4)")
+    step_index: rule("0, 1, … in order, one per planned step (contract §4, §6)",
+                     planned(lambda value, run, row: expect(value == row["_position"] and value < len(run.plan_steps),
+                                                            f"{row['_position']} (of {len(run.plan_steps)} planned steps)",
+                                                            value)))
+    skill_id: rule("the skill name (contract §4: skill_id=skill_name)",
+                   equals(lambda run, row: row.get("skill_name"), "skill_name"))
+    skill_name: rule("the planned step's skill (contract §3, §4)",
+                     planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("skill"), "the planned skill")))
+    params: rule("the planned step's params (contract §4 record_step)",
+                 planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("params"), "the planned params")))
+    status: rule("a StepStatus value, failed where its outcome says error (contract §3, §4)", _step_status)
+    outcome_category: unchecked("the contract does not fix its values (§4 record_step)")
+    # Contract §4 step 6 fixes only an aborting step's outcome_code ('abort'); such a step ends the run retry or failed,
+    # and only a succeeded run is judged here, so a rule "'abort' when failure" could never be broken by any backend.
+    outcome_code: unchecked("fixed only for an aborting step ('abort', contract §4 step 6), which no succeeded run has; "
+                            "otherwise not fixed by the contract")
+    outcome_data: rule("a JSON object: the skill's result (contract §4 record_step)",
+                       lambda value, run, row: expect(value is None or isinstance(parse_json(value), dict),
+                                                      "a JSON object", value))
+    cost_cents: rule(">= 0", lambda value, run, row: expect(number(value) >= 0, ">= 0", value))
+    # The runner times the run around its steps on one monotonic clock (contract §4 steps 6-7), so no step can last
+    # longer than its run; a slack here would hide a run duration written in the wrong unit (seconds).
+    duration_ms: rule(">= 0, no longer than the run that encloses it (contract §4)",
+                      lambda value, run, row: expect(0 <= number(value) <= number(run.run.get("duration_ms") or 0),
+                                                     f"0 <= duration_ms <= runs.duration_ms ({run.run.get('duration_ms')}), "
+                                                     "the run's timer encloses its steps", value))
+    retry_count: rule("an integer >= 0 (contract §4)",
+                      lambda value, run, row: expect(isinstance(value, int) and value >= 0, "an integer >= 0", value))
+    replay_behavior: constant("execute", "contract §4 record_step")
+    timestamp: rule("while the trace was open: after it started, before it completed (contract §4)",
+                    lambda value, run, row: within(run, value, (run.trace or {}).get("started_at"),
+                                                   (run.trace or {}).get("completed_at"), "inside the trace's time"))
+    source: constant("engine", "written by the runner, not the CLI's cli_backfill, contract §1, §4")
+    level: rule("ERROR for failure/error, WARN for retry, INFO otherwise (contract §4 record_step)",
+                lambda value, run, row: expect(value == LEVELS.get(row.get("status"), "INFO"),
+                                               repr(LEVELS.get(row.get("status"), "INFO")), value))
+    is_synthetic: not_synthetic()
+    synthetic_scenario_id: absent("a CLI run is no synthetic scenario, contract §4")
+    archived_at: absent("a new step is not archived, contract §5")
+    input_hash: unchecked("the contract names the column, not its value (§5)")
+    output_hash: unchecked("the contract names the column, not its value (§5)")
+    rng_state_before: unchecked("the contract names the column, not its value (§5)")
+    idempotency_key: unchecked("the contract names the column, not its value (§5)")
+
+
+# --- the coordinator's answer (the probe's summary of RunProofResult) ---------------------------------------------
+def _root_hash(value: Any, run: RunContext, row: dict) -> None:
+    rows = [(s["step_index"], s["skill_name"], s["status"]) for s in run.steps]
+    expected = root_hash(run.run_id, rows)
+    expect(value == expected, f"the chain recomputed from the step rows ({expected})", value)
+
+
+class CoordinatorAnswer(BaseModel):
+    """`RunProofResult` for the run's tenant (contract §6), as the probe summarises it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run_id: rule("the run id asked for (contract §6)", equals(lambda run, row: run.run_id, "the run id"))
+    integrity_model: constant("HASH_CHAIN", "INTEGRITY_CONFIG, contract §6")
+    root_hash: rule("sha256 of the run id, then index:skill:status per step row with the store's coercion (contract §6)",
+                    _root_hash)
+    chain_length: rule("the number of step rows (contract §6)", equals(lambda run, row: len(run.steps), "the step rows"))
+    verification_status: constant("VERIFIED", "a chain of at least one step, contract §6")
+    failure_reason: absent("a VERIFIED answer has none, contract §6")
+    trace_count: rule("1: the run's one trace (contract §6)", lambda value, run, row: expect(value == 1, "1", value))
+    step_count: rule("the number of step rows (contract §6)", equals(lambda run, row: len(run.steps), "the step rows"))
+    raw_logs: absent("without include_payloads, contract §6")
+    verified_at: rule("after the CLI returned, before the probe answered (contract §6: now)",
+                      lambda value, run, row: within(run, value, run.clock_after, run.answered_at,
+                                                     "between the CLI's return and the probe's answer"))
+    traces: unchecked("each summary has rules of its own (coordinator trace)")
+    steps: unchecked("each step summary has rules of its own (coordinator step)")
+
+
+class CoordinatorTrace(BaseModel):
+    """A `TraceSummary` of the answer (contract §6: trace_id holds the run id)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    trace_id: rule("the run id, not 'trace_…' (contract §6: TraceSummary(trace_id=trace.run_id))",
+                   equals(lambda run, row: run.run_id, "the run id"))
+    run_id: rule("the run id (contract §6)", equals(lambda run, row: run.run_id, "the run id"))
+    status: rule("aos_traces.status (contract §6)", equals(lambda run, row: (run.trace or {}).get("status"), "aos_traces.status"))
+    step_count: rule("the number of step rows (contract §6)", equals(lambda run, row: len(run.steps), "the step rows"))
+    # The store reads the row's own value back (contract §6): equal to the microsecond, no clock skew to allow for.
+    started_at: rule("aos_traces.started_at, read back (contract §6)",
+                     lambda value, run, row: same_time(value, (run.trace or {}).get("started_at"), "aos_traces.started_at"))
+    completed_at: rule("aos_traces.completed_at, read back (contract §6)",
+                       lambda value, run, row: same_time(value, (run.trace or {}).get("completed_at"),
+                                                         "aos_traces.completed_at"))
+
+
+def _step_row(run: RunContext, row: dict) -> dict:
+    return next((s for s in run.steps if s.get("step_index") == row.get("step_index")), {})
+
+
+class CoordinatorStep(BaseModel):
+    """A `TraceStepSummary` of the answer: the step row as the store reads it back (contract §6)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step_index: rule("a step row's index, in order (contract §6)",
+                     lambda value, run, row: expect(value == row["_position"] and bool(_step_row(run, row)),
+                                                    f"step row {row['_position']}", value))
+    skill_name: rule("the step row's skill_name", equals(lambda run, row: _step_row(run, row).get("skill_name"), "the row's"))
+    status: rule("the step row's status with the store's coercion (contract §6)",
+                 equals(lambda run, row: coerce_status(_step_row(run, row).get("status", "")), "the coerced row status"))
+    duration_ms: rule("the step row's duration_ms", equals(lambda run, row: _step_row(run, row).get("duration_ms"), "the row's"))
+    cost_cents: rule("the step row's cost_cents", equals(lambda run, row: _step_row(run, row).get("cost_cents"), "the row's"))
+
+
+# --- what the CLI printed (contract §1 stdout) --------------------------------------------------------------------
+def _cli_line(label: str, expected_of: Callable[[RunContext], Any], what: str) -> Any:
+    def check(value: Any, run: RunContext, row: dict) -> None:
+        expected = expected_of(run)
+        expect(value == expected, f"'{label}{expected}' ({what})", None if value is None else f"{label}{value}")
+
+    return rule(f"`{label}…` is {what} (contract §1)", check)
+
+
+def _duration_line(value: Any, run: RunContext, row: dict) -> None:
+    duration = run.run.get("duration_ms")
+    expected = f"{duration:.0f}ms" if duration else None
+    expect(value == expected, f"'Duration: {expected}' (runs.duration_ms)", value)
+
+
+class CliLines(BaseModel):
+    """The `run --verbose` stdout, line by line (contract §1), each compared with the runs row."""
+
+    model_config = ConfigDict(extra="allow")
+
+    creating: _cli_line("Creating run for agent ", lambda run: f"{run.agent_id}...", "the agent passed")
+    goal: _cli_line("Goal: ", lambda run: run.goal, "the goal passed")
+    run_created: proved_by(CLI_TEST, "`Run created: …` is the run's id (contract §1)",
+                           lambda value, run, row: expect(value in (None, run.run_id), repr(run.run_id), value))
+    executing: _cli_line("", lambda run: "Executing...", "printed before execution")
+    backfill: rule("no `Trace steps backfilled.` / `Trace backfill failed` line (contract §1: none for an engine-written trace)",
+                   lambda value, run, row: expect(value is None, "no backfill line", value))
+    statuses: proved_by(CLI_TEST, "every `Status:` line is runs.status, printed twice with --verbose (contract §1)",
+                   lambda value, run, row: expect(value == [run.run.get("status")] * 2,
+                                                  f"{[run.run.get('status')] * 2}", value))
+    errors: proved_by(CLI_TEST, "no `Error:` line: runs.error_message is NULL (contract §1)",
+                 lambda value, run, row: expect(value == [], "none", value))
+    duration: rule("`Duration: Nms` is runs.duration_ms rounded (contract §1)", _duration_line)
+    run_id: proved_by(CLI_TEST, "`Run ID: …` is the run's id (contract §1)",
+                      lambda value, run, row: expect(value == run.run_id, repr(run.run_id), value))
+    steps_executed: _cli_line("Steps executed: ", lambda run: str(len(parse_json(run.run.get("tool_calls_json")) or [])),
+                              "len(tool_calls)")
+    other: rule("nothing else on stdout (contract §1 lists every line)",
+                lambda value, run, row: expect(value == [], "no other line", value))
+
+
+LINES = {"creating": "Creating run for agent ", "goal": "Goal: ", "run_created": "Run created: ", "run_id": "Run ID: ",
+         "steps_executed": "Steps executed: "}
+
+
+def cli_lines(stdout: str) -> dict:
+    """The run command's stdout, sorted into the lines contract §1 names (None where a line was not printed)."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    found: dict[str, Any] = {name: None for name in LINES}
+    found.update(executing=None, backfill=None, statuses=[], errors=[], duration=None, other=[])
+    for line in lines:
+        name = next((n for n, label in LINES.items() if line.startswith(label)), None)
+        if name and found[name] is None:
+            found[name] = line[len(LINES[name]):]
+        elif line == "Executing...":
+            found["executing"] = line
+        elif line.startswith(("Trace steps backfilled", "Trace backfill failed")):
+            found["backfill"] = line
+        elif line.startswith("Status: "):
+            found["statuses"].append(line[len("Status: "):])
+        elif line.startswith("Error: "):
+            found["errors"].append(line[len("Error: "):])
+        elif line.startswith("Duration: "):
+            found["duration"] = line[len("Duration: "):]
+        else:
+            found["other"].append(line)
+    return found
+
+
+# --- the table and its evaluation ---------------------------------------------------------------------------------
+TABLES: dict[str, type[BaseModel]] = {
+    "runs": RunRow,
+    "aos_traces": TraceRow,
+    "aos_trace_steps": StepRow,
+    "coordinator": CoordinatorAnswer,
+    "coordinator.trace": CoordinatorTrace,
+    "coordinator.step": CoordinatorStep,
+    "cli": CliLines,
+}
+DATABASE_TABLES = ("runs", "aos_traces", "aos_trace_steps")
+
+
+@dataclass
+class RuleResult:
+    name: str
+    rule: str
+    status: str  # PASS, FAIL, NOT CHECKED, NOT REACHED
+    observed: Any = None
+    message: str = ""
+    proved_by: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "rule": self.rule, "status": self.status, "observed": self.observed,
+                "message": self.message, "proved_by": self.proved_by}
+
+
+def declared(table: str) -> dict[str, str]:
+    """Every column (or field) of `table` with its rule's text."""
+    return {name: info.description or "" for name, info in TABLES[table].model_fields.items()}
+
+
+def is_checked(table: str, column: str) -> bool:
+    extra = TABLES[table].model_fields[column].json_schema_extra or {}
+    return extra.get("checked", True)
+
+
+def proving_test(table: str, column: str) -> str | None:
+    return (TABLES[table].model_fields[column].json_schema_extra or {}).get("proved_by")
+
+
+def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] | None = None) -> list[RuleResult]:
+    """Every rule of `table` over `rows` (one row, or a list judged per column), and every column of the target's
+    schema (`columns`) that has no rule, as NOT CHECKED "no rule"."""
+    model = TABLES[table]
+    failures: dict[str, str] = {}
+    for position, row in enumerate(rows):
+        data = {**row, "_position": position}
+        try:
+            model.model_validate(data, context={"run": run, "row": data})
+        except ValidationError as error:
+            for problem in error.errors(include_url=False):
+                column = str(problem["loc"][0]) if problem["loc"] else "(row)"
+                message = str(problem.get("ctx", {}).get("error") or problem["msg"]).removeprefix("Value error, ")
+                prefix = f"{table}.{column}" + (f" of row {position}" if len(rows) > 1 else "")
+                failures.setdefault(column, f"{prefix}: {message}")
+    results = []
+    for column, text in declared(table).items():
+        observed = [row.get(column) for row in rows] if len(rows) != 1 else rows[0].get(column)
+        present = any(column in row for row in rows)
+        if not is_checked(table, column):
+            results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", observed if present else None))
+        elif rows and not present:
+            results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", None,
+                                      "the target's schema has no such column"))
+        elif column in failures:
+            results.append(RuleResult(f"{table}.{column}", text, "FAIL", observed, failures[column],
+                                      proving_test(table, column)))
+        elif not rows:
+            results.append(RuleResult(f"{table}.{column}", text, "NOT REACHED", None, "no row"))
+        else:
+            results.append(RuleResult(f"{table}.{column}", text, "PASS", observed, "", proving_test(table, column)))
+    for column in columns or []:
+        if column not in model.model_fields:
+            observed = [row.get(column) for row in rows] if len(rows) != 1 else rows[0].get(column)
+            results.append(RuleResult(f"{table}.{column}", "no rule", "NOT CHECKED", observed))
+    return results
+
+
+def markdown_table() -> str:
+    """The rules as the README shows them: one row per column or field."""
+    lines = ["| fact | rule |", "|---|---|"]
+    for table in TABLES:
+        lines += [f"| `{table}.{column}` | {text.replace('|', '/')} |" for column, text in declared(table).items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # the README's table: python libraries/runproof/rules/table.py
+    print(markdown_table())
