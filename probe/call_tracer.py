@@ -11,18 +11,8 @@ so it is switched off while a module is being imported — module bodies run at 
 path — by a wrapper around `builtins.__import__`. coverage.py's dynamic contexts were not used: they record lines per
 context, not the chain of calls that reached a function.
 
-With `--arguments-from CHANNEL` (`... -m MODULE`, no arguments after it; CHANNEL a named pipe the suite writes)
-the interpreter starts with the suite and waits, its stdin left as the product's own:
-- at once it imports what MODULE imports at its top — what `python -m MODULE` runs first, and what `list-skills`,
-  started at the same moment, runs too;
-- on the line `"import"` (sent once §0's database checks have passed) it imports the modules of the watched
-  functions — for cus_cli the plan generator's and the runner's, which plan §0 says it imports and which the real CLI
-  imports inside its functions;
-- on a line holding a JSON list it runs MODULE with those arguments. End of file first (the suite stopped) ends it
-  having run nothing of the command.
-While it imports early, `sys.argv` is `[MODULE's file]`: the arguments do not exist yet. If an early import fails, it
-imports nothing more and, once released, runs the command in a fresh interpreter (`os.execv`), so that the failure
-comes where and as `python -m` gives it.
+The interpreter starts cold with its whole command line, as `python -m MODULE ARG ...` would: nothing is imported
+before the module runs.
 
 FILE gets JSON on each watched function's first call and when the module ends, however it ends (`exit` is null
 while it runs, so a process killed at its timeout still leaves what it saw): `{"watched": {"MODULE:QUALNAME": {"calls": n, "chain":
@@ -33,10 +23,7 @@ tracer's own and runpy's frames.
 from __future__ import annotations
 
 import argparse
-import ast
 import builtins
-import importlib
-import importlib.util
 import json
 import os
 import runpy
@@ -59,14 +46,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", required=True)
     parser.add_argument("--watch", action="append", default=[], help="MODULE:QUALNAME, e.g. app.x.runner:RunRunner.run")
-    parser.add_argument("--arguments-from", metavar="CHANNEL",
-                        help="import MODULE's imports, then read what to do from CHANNEL (a named pipe)")
-    parser.add_argument("--cold-because", default="", help=argparse.SUPPRESS)  # set by the cold re-run, for the record
     args = parser.parse_args(sys.argv[1:split])
     args.module, rest = sys.argv[split + 1], sys.argv[split + 2:]
     sys.path[0] = os.getcwd()  # as `python -m` does: the working directory, not this file's folder, comes first
-    if args.arguments_from:
-        rest = wait_for_the_arguments(args.module, args.arguments_from, [name.partition(":")[0] for name in args.watch])
 
     watched = {name: {"calls": 0, "chain": []} for name in args.watch}
     by_name: dict[str, list[tuple[str, str, str]]] = {}
@@ -92,8 +74,7 @@ def main() -> None:
 
     def save(exit_code) -> None:
         with open(args.record, "w") as record:
-            json.dump({"module": args.module, "watched": watched, "exit": exit_code,
-                       **({"cold_because": args.cold_because} if args.cold_because else {})}, record, indent=2)
+            json.dump({"module": args.module, "watched": watched, "exit": exit_code}, record, indent=2)
 
     def stack_of(frame) -> list[str]:
         chain = []
@@ -119,64 +100,6 @@ def main() -> None:
         stop()
         save(exit_code if isinstance(exit_code, int) else (0 if exit_code is None else 1))
     sys.exit(exit_code)
-
-
-def wait_for_the_arguments(module: str, channel: str, watched_modules: list[str]) -> list[str]:
-    """Import early what is safe to import, read CHANNEL, and return MODULE's arguments (see the module's doc); exits
-    when the channel ends first, and re-runs itself cold when an early import failed."""
-    spec = _spec(module)
-    arguments = sys.argv
-    sys.argv = [spec.origin if spec and spec.origin else module]
-    failed = import_all(_top_level_imports(spec)) if spec else f"{module} could not be found early"
-    with open(channel, encoding="utf-8") as lines:  # blocks until the suite opens it for writing
-        for line in lines:
-            message = json.loads(line)
-            if message == "import":
-                failed = failed or import_all(watched_modules)
-            elif isinstance(message, list):
-                rest = [str(argument) for argument in message]
-                break
-        else:
-            sys.exit(0)  # never released: the suite stopped before the run
-    if failed:
-        split = arguments.index("--arguments-from")
-        os.execv(sys.executable, [sys.executable, arguments[0], "--cold-because", failed, *arguments[1:split],
-                                  *arguments[split + 2:], *rest])
-    sys.argv = arguments
-    return rest
-
-
-def _spec(module: str):
-    try:
-        return importlib.util.find_spec(module)  # imports the parent packages, as `python -m` does
-    except Exception:  # noqa: BLE001 - the real run reports it
-        return None
-
-
-def _top_level_imports(spec) -> list[str]:
-    """The modules `spec`'s top-level import statements name, in their order."""
-    try:
-        with open(spec.origin, "rb") as source:
-            tree = ast.parse(source.read())
-    except Exception:  # noqa: BLE001 - no source: nothing to import early
-        return []
-    names = []
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            names.append(importlib.util.resolve_name("." * node.level + (node.module or ""), spec.parent))
-    return names
-
-
-def import_all(names: list[str]) -> str:
-    """Import `names` in order; at the first that fails, stop and return what it raised ("" when all imported)."""
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except BaseException as exc:  # noqa: BLE001 - SystemExit too: the cold run shows it as python -m would
-            return f"importing {name} early raised {type(exc).__name__}"
-    return ""
 
 
 def start_profile(profile):

@@ -9,7 +9,6 @@ it; the tests beyond the plan read that record. The syntax tree (§1) can only s
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -41,12 +40,10 @@ class RunPath:
         self._folder = ""
 
     @keyword
-    def call_tracer_arguments(self, arguments_later: bool = False) -> list[str]:
-        """The arguments that put the call tracer in front of `-m <module> …` on a backend command line.
+    def call_tracer_arguments(self) -> list[str]:
+        """The arguments that put the call tracer in front of `-m <module> …` on a backend command line: a cold
+        interpreter that runs the module as `python -m` would, observing which watched functions execute.
 
-        Given `arguments_later` — True for a process started before its arguments are known: a named pipe is made
-        beside the record (`Call Tracer Channel` returns it), and the tracer imports the module's imports, then waits
-        on the pipe for `Send To Backend Process` / `Release Backend Process`.
         Returns e.g. `[…/probe/call_tracer.py, --record, /tmp/…/path.json, --watch, …]`; the caller appends `-m`.
 
         Example: `${tracer}=    Call Tracer Arguments`
@@ -55,22 +52,7 @@ class RunPath:
         arguments = [str(TRACER), "--record", str(Path(self._folder) / "path.json")]
         for target in WATCHED.values():
             arguments += ["--watch", target]
-        if not arguments_later:
-            return arguments
-        os.mkfifo(self.call_tracer_channel(), 0o600)
-        return [*arguments, "--arguments-from", self.call_tracer_channel()]
-
-    @keyword
-    def call_tracer_channel(self) -> str:
-        """The named pipe on which a tracer started with `arguments_later` waits (see `Call Tracer Arguments`).
-
-        Returns its path; raises `AssertionError` when no tracer was set up.
-
-        Example: `${channel}=    Call Tracer Channel`
-        """
-        if not self._folder:
-            raise AssertionError("no call tracer was set up")
-        return str(Path(self._folder) / "arguments")
+        return arguments
 
     @keyword
     def the_observed_run_path(self) -> dict:
@@ -108,11 +90,8 @@ class RunPath:
         seen = path.get("watched", {}).get(target, {})
         if not seen.get("calls"):
             ended = "it did not finish" if path.get("exit") is None else f"exit {path.get('exit')}"
-            cold = f"; it ran in a fresh interpreter: {path['cold_because']}" if path.get("cold_because") else ""
             raise AssertionError(f"{target.replace(':', '.')} never executed in {run} of `{path.get('module')} run` "
-                                 f"({ended}{cold}), traced by probe/call_tracer.py: the run took another path")
+                                 f"({ended}), traced by probe/call_tracer.py: the run took another path")
         chain = " → ".join(short(frame) for frame in seen["chain"])
-        if path.get("cold_because"):
-            logger.info(f"{run} ran in a fresh interpreter: {path['cold_because']}, so nothing was imported early")
         logger.info(f"{name}: {chain}")
         return f"{chain} ({seen['calls']} call{'s' if seen['calls'] != 1 else ''})"

@@ -58,13 +58,8 @@ def timeline_events(processes: list[dict], run: dict | None, traces: list[dict],
     for process in processes:
         if not process.get("started_utc"):
             continue
-        if process.get("warm_started_utc"):  # its interpreter started with the suite, waiting for its arguments
-            events.append({"lane": "backend processes", "label": f"{process['name']} (interpreter waiting)",
-                           "start": process["warm_started_utc"], "end": process["started_utc"]})
         label = process["name"]
-        if process.get("released") is False:
-            label += " (waited, never released)"
-        elif not process.get("ended_utc") and process.get("still_running_utc"):
+        if not process.get("ended_utc") and process.get("still_running_utc"):
             label += " (not awaited: killed at the end)"
         events.append({"lane": "backend processes", "label": label, "start": process["started_utc"],
                        "end": process.get("ended_utc") or process.get("still_running_utc")})

@@ -4,7 +4,6 @@ process. Bad input is rejected here, in one line, before anything touches the ta
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -116,21 +115,6 @@ class Target:
                               "`cus_cli create-agent`, or leave AGENT_ID empty to create one")
         if not IDENTIFIER.fullmatch(other_tenant_id) or other_tenant_id == tenant_id:
             raise TargetError(f"OTHER_TENANT_ID '{other_tenant_id[:80]}' must be a valid tenant id different from TENANT_ID")
-
-    @keyword
-    def validate_the_schedule(self, nice_off_the_chain: str) -> int:
-        """NICE_OFF_THE_CHAIN is a nice value from 0 to 19: the suite only ever lowers the priority of its own work
-        (a negative value would raise it above the plan's chain, and needs privileges).
-
-        Returns it as a number; raises `TargetError` naming the variable.
-
-        Example: `Validate The Schedule    ${NICE_OFF_THE_CHAIN}`
-        """
-        text = str(nice_off_the_chain).strip()
-        if not re.fullmatch(r"[0-9]{1,2}", text) or int(text) > 19:
-            raise TargetError(f"NICE_OFF_THE_CHAIN '{text[:40]}' must be a whole number from 0 to 19 — the nice value "
-                              "of the backend processes off the plan's chain; 0 runs them at normal priority")
-        return int(text)
 
     @keyword
     def tenants_that_must_not_see_the_run(self, tenant_id: str, other_tenant_id: str) -> list[str]:
