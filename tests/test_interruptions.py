@@ -7,7 +7,6 @@ criterion is PASS on a test that did not pass, and none of the earlier run's fil
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
@@ -16,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from canaries import assert_no_leak, environment_canaries
-from conftest import ROOT
 from runproof.criteria import CRITERIA
 from matrix import Mutant, prepare
 from runproof.robot_hooks.robot_command import robot_command, robot_environment

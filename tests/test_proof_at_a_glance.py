@@ -78,7 +78,7 @@ def test_a_run_filed_under_another_tenant_is_one_cause_and_every_message_names_t
     assert len(lines) == 1 and lines[0].startswith("**Cause:** runs.tenant_id is 'agent-default-tenant' (passed: ")
     assert f"; {len(failed) - 1} failures follow: " in lines[0]
     assert set(run.evidence["causes"][0]["failures"]) == set(failed) - {CLI_RUN}
-    assert f"  Cause: runs.tenant_id is 'agent-default-tenant'" in run.stdout
+    assert "  Cause: runs.tenant_id is 'agent-default-tenant'" in run.stdout
     assert "runs.tenant_id is 'agent-default-tenant'" in failed["The Trace Belongs To The Run's Tenant"]
     assert "runs.tenant_id is 'agent-default-tenant'" in failed["Run Carries The Tenant And Origin That Were Passed"]
     assert "'agent-default-tenant'" in failed["Neighbour Runs Are Intact Under Their Own Tenant"]

@@ -68,15 +68,11 @@ def test_outcome_code_is_listed_as_not_checked_with_its_reason():
 def test_a_plan_json_that_is_a_list_fails_in_one_line_not_with_an_attribute_error():
     steps = '[{"step_id": 1, "skill": "http_call", "params": {}}]'
     message = "runs.plan_json is not a JSON plan: it holds a JSON list, not a plan object with steps (contract §3)"
-    with pytest.raises(AssertionError, match=r"^runs\.plan_json is not a JSON plan: it holds a JSON list"):
-        PlanComparison().stored_plan_steps(steps)
     with pytest.raises(AssertionError) as raised:
-        PlanComparison().executed_steps_should_follow_the_stored_plan(steps, [], [])
+        PlanComparison().stored_plan_steps(steps)
     assert str(raised.value) == message
     plan = '{"steps": [{"step_id": 1, "skill": "http_call", "params": {}}]}'
-    rows = [{"step_index": 0, "skill_name": "http_call"}]
-    assert "executed steps ['http_call']" in PlanComparison().executed_steps_should_follow_the_stored_plan(
-        plan, [{"skill": "http_call"}], rows)
+    assert PlanComparison().stored_plan_steps(plan) == [{"step_id": 1, "skill": "http_call", "params": {}}]
 
 
 def test_without_a_stored_plan_the_rows_compared_with_it_say_so_instead_of_being_blamed():
@@ -87,3 +83,67 @@ def test_without_a_stored_plan_the_rows_compared_with_it_say_so_instead_of_being
         assert result.status == "FAIL" and "no plan to compare with: runs.plan_json holds no plan object" in result.message
     planned = context(run={"plan_json": '{"steps": [{"step_id": 1, "skill": "http_call", "params": {}}]}'})
     assert judged("aos_trace_steps", step, planned, "skill_name").status == "PASS"
+
+
+# The checks the plan's own tests make through the rules table (issue 30: one judge per fact), each shown both ways.
+def cli(**changes) -> dict:
+    lines = {"run_created": RUN_ID, "run_id": RUN_ID, "statuses": ["succeeded", "succeeded"], "errors": [],
+             "exit_code": 0}
+    return {**lines, **changes}
+
+
+@pytest.mark.parametrize(("column", "changes", "says"), [
+    ("run_created", {"run_created": "r-2"}, f"expected '{RUN_ID}', observed 'r-2'"),
+    ("statuses", {"statuses": ["succeeded", "completed"]}, "expected ['succeeded', 'succeeded'], observed ['succeeded', 'completed']"),
+    ("exit_code", {"exit_code": 1}, "expected 0, observed 1"),
+    ("errors", {"errors": ["Agent not found"]}, "expected none, observed ['Agent not found']"),
+])
+def test_the_clis_claims_are_judged_against_the_row(column, changes, says):
+    run = context(run={"id": RUN_ID, "status": "succeeded"})
+    assert evaluate("cli", [cli()], run, only=[column])[0].status == "PASS"
+    result = evaluate("cli", [cli(**changes)], run, only=[column])
+    assert [(r.name, r.status) for r in result] == [(f"cli.{column}", "FAIL")] and result[0].message.endswith(says)
+
+
+def test_a_run_that_did_not_succeed_in_the_database_fails_whatever_the_cli_says():
+    row = {"id": RUN_ID, "status": "retry", "error_message": "step_failed"}
+    results = {r.name: r for r in evaluate("runs", [row], context(run=row), only=["status", "error_message"])}
+    assert results["runs.status"].message == "runs.status: expected 'succeeded', observed 'retry'"
+    assert results["runs.error_message"].message == "runs.error_message: expected NULL, observed 'step_failed'"
+
+
+def test_a_run_created_outside_the_clis_run_fails_on_created_at():
+    row = {"id": RUN_ID, "created_at": T0 - timedelta(seconds=5)}
+    (result,) = evaluate("runs", [row], context(run=row), only=["created_at"])
+    assert result.status == "FAIL" and "between the readings around the CLI" in result.message
+
+
+def test_the_coordinator_reading_a_neighbours_trace_fails():
+    run = context()
+    result = judged("coordinator.trace", {"run_id": "r-0", "trace_id": "r-0"}, run, "run_id")
+    assert result.status == "FAIL" and result.message.endswith(f"expected the run id ({RUN_ID!r}), observed 'r-0'")
+
+
+def test_a_chain_of_no_step_is_no_verified_chain():
+    run = context(steps=[])
+    (result,) = evaluate("coordinator", [{"chain_length": 0}], run, only=["chain_length"])
+    assert result.status == "FAIL" and result.message.endswith("expected the step rows (0), at least 1, observed 0")
+
+
+def test_a_failed_step_in_a_succeeded_run_breaks_the_step_status_rule():
+    run = context(run={"id": RUN_ID, "status": "succeeded"})
+    step = {**run.steps[0], "status": "failed", "outcome_data": '{"status": "error", "error": "offline"}'}
+    result = judged("aos_trace_steps", step, run, "status")
+    assert result.status == "FAIL" and result.message.endswith(
+        "expected 'succeeded': the run succeeded (its outcome_data.error 'offline'), observed 'failed'")
+
+
+def test_a_plan_test_asking_for_a_rule_the_table_lacks_is_the_suites_own_error():
+    with pytest.raises(ValueError, match="no rule for runs.tenant in the rules table"):
+        evaluate("runs", [{}], context(), only=["tenant"])
+
+
+def test_suite_07_leaves_a_rule_to_the_plan_test_that_judges_it():
+    row = {"id": RUN_ID, "tenant_id": "t"}
+    names = {r.name for r in evaluate("runs", [row], context(run=row), test="The Run Row Holds Every Rule")}
+    assert "runs.tenant_id" not in names and "runs.attempts" in names

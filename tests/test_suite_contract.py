@@ -9,7 +9,6 @@ import re
 import importlib
 import inspect
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg2

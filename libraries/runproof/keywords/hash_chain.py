@@ -47,27 +47,6 @@ class HashChain:
         return recomputed
 
 
-    @keyword("Root Hash Should Equal The Coordinator's")
-    def root_hash_should_equal_the_coordinators(self, run_id: str, rows: list, proof: dict) -> str:
-        """The HASH_CHAIN recomputed by the suite from the run's aos_trace_steps rows equals the coordinator's
-        root_hash, and the coordinator's chain_length is the number of rows (contract §6).
-
-        - `run_id`; `rows`: the run's step rows; `proof`: the probe's summary. Returns the values compared.
-        - Raises `AssertionError` naming both hashes, or both counts.
-
-        Example: `${detail}=    Root Hash Should Equal The Coordinator's    ${run}[id]    ${steps}    ${proof}`
-        """
-        recomputed = self.root_hash_from_step_rows(run_id, rows, proof.get("root_hash"))
-        if recomputed != proof.get("root_hash"):
-            raise AssertionError(f"the root hash recomputed from Postgres ({recomputed}) differs from the "
-                                 f"coordinator's ({proof.get('root_hash')})")
-        if len(rows) != proof.get("chain_length"):
-            raise AssertionError(f"Postgres has {len(rows)} steps, the coordinator's chain_length is "
-                                 f"{proof.get('chain_length')}")
-        return (f"root_hash {recomputed} recomputed from {len(rows)} Postgres step rows equals the coordinator's, "
-                f"chain_length {proof['chain_length']}")
-
-
 def _record_evidence(**values) -> None:
     """Into the run's evidence (runproof.keywords.evidence.Evidence), when the suite runs with it."""
     try:

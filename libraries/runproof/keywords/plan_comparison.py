@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from robot.api import logger
 from robot.api.deco import keyword, library
 
 from runproof import DOC_FORMAT, VERSION
@@ -51,25 +50,3 @@ class PlanComparison:
         Example: `${skills}=    Skills Of    ${steps}`
         """
         return skills(steps)
-
-    @keyword
-    def executed_steps_should_follow_the_stored_plan(self, plan_json: str | None, trace_plan, step_rows: list) -> str:
-        """Skills, in order: runs.plan_json steps == aos_traces.plan == aos_trace_steps (by step_index).
-
-        Given the run's plan_json, the trace's `plan` column, the step rows (dictionaries).
-        Returns the three lists compared.
-
-        Example: `${detail}=    Executed Steps Should Follow The Stored Plan    ${run}[plan_json]    ${trace}[plan]    ${steps}`
-        """
-        if not plan_json:
-            raise AssertionError("runs.plan_json is empty: there is no stored plan to compare with")
-        stored = skills(self.stored_plan_steps(plan_json))
-        recorded = skills(trace_plan if isinstance(trace_plan, list) else json.loads(trace_plan or "[]"))
-        executed = [row["skill_name"] for row in sorted(step_rows, key=lambda row: row["step_index"])]
-        detail = f"stored plan {stored}, trace's recorded plan {recorded}, executed steps {executed}"
-        logger.info(detail)
-        if recorded != stored:
-            raise AssertionError(f"the trace recorded a different plan than runs.plan_json: {detail}")
-        if executed != stored:
-            raise AssertionError(f"the executed steps do not follow the stored plan: {detail}")
-        return detail

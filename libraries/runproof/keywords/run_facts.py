@@ -222,31 +222,3 @@ class RunFacts:
         Example: `${neighbours}=    Tests Tagged Are Selected    beyond-plan`
         """
         return any(test.tags.match(tag) for test in self._selected_tests)
-
-    @keyword
-    def tests_have_passed(self, *names: str) -> bool:
-        """True when every test named has run and passed in this run (work that is safe only after them may start).
-
-        - `names`: test names. Returns a boolean; raises `UnknownFact` for a name the suite does not have.
-
-        Example: `${safe}=    Tests Have Passed    Local DB Is Migrated To Head`
-        """
-        known = set(tests_and_suites(full_suite(self._source))[0]) if self._source else set()
-        unknown = [name for name in names if name not in known]
-        if unknown:
-            raise UnknownFact(f"no test is called '{unknown[0]}'")
-        return all(self._tests.get(name, ("", ""))[0] == "PASS" for name in names)
-
-    @keyword
-    def fact_can_be_established(self, fact: str) -> bool:
-        """True when this run selected the test that establishes `fact` (or the suite setup establishes it): work
-        started early for that test is then not wasted.
-
-        - `fact`: a fact's name. Returns a boolean; raises `UnknownFact` for a name no producer declares.
-
-        Example: `${made}=    Fact Can Be Established    neighbours`
-        """
-        if fact not in FACTS:
-            raise UnknownFact(f"no test establishes a fact called '{fact}'")
-        producer = FACTS[fact]
-        return producer == SUITE_SETUP or any(test.name == producer for test in self._selected_tests)

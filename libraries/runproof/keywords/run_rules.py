@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from robot.api import logger
 from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from runproof.evidence.masking import mask, one_line
 from runproof import DOC_FORMAT, VERSION
@@ -48,13 +49,18 @@ class RunRules:
     @keyword
     def judge_the_rules_of(self, table: str, columns: dict | None = None, *, run: dict, invocation: dict,
                            trace: list | None = None, steps: list | None = None, answer: dict | None = None,
-                           claims: dict | None = None, clock_skew: timedelta = timedelta(0)) -> list[dict]:
+                           claims: dict | None = None, clock_skew: timedelta = timedelta(0),
+                           only: list | None = None) -> list[dict]:
         """Every rule of `table` (`runs`, `aos_traces`, `aos_trace_steps`, `coordinator` — with its trace and step
-        summaries — or `cli`) over the run's facts, with the inputs of the invocation as context.
+        summaries — or `cli`) over the run's facts, with the inputs of the invocation as context. The rules table is
+        the one judge of a row's column, a coordinator field and a CLI line: the plan's own tests call it too.
 
         - `columns`: the target's columns by table (for the completeness check); the facts as named arguments;
-          `clock_skew`: how far the database's clock may be from the backend's (CLOCK_SKEW, default none).
+          `clock_skew`: how far the database's clock may be from the backend's (CLOCK_SKEW, default none);
+          `only`: just these rules of `table` (a plan test judging its criterion). Without `only`, a rule that a
+          test of the plan judges (`proved by` in docs/rules.md) is left to that test.
         - Returns one entry per rule: `name`, `rule`, `status` (PASS, FAIL, NOT CHECKED), `observed`, `message`.
+        - Raises `ValueError` for a table or a rule the table does not have (the suite's own error).
 
         Example: `${results}=    Judge The Rules Of    runs    ${columns}    run=${run}    invocation=${invocation}`
         """
@@ -66,19 +72,22 @@ class RunRules:
             steps=list(steps or []), proof=(answer or {}).get("proof"),
             answered_at=_time((answer or {}).get("answered_at")), clock_skew=clock_skew)
         known = (columns or {}).get(table)
+        scope = {"only": only, "test": _current_test()}
         if table == "runs":
-            results = evaluate("runs", [run], context, known)
+            results = evaluate("runs", [run], context, known, **scope)
         elif table == "aos_traces":
-            results = evaluate("aos_traces", traces, context, known)
+            results = evaluate("aos_traces", traces, context, known, **scope)
         elif table == "aos_trace_steps":
-            results = evaluate("aos_trace_steps", list(steps or []), context, known)
+            results = evaluate("aos_trace_steps", list(steps or []), context, known, **scope)
         elif table == "coordinator":
             proof = dict(context.proof or {})
-            results = evaluate("coordinator", [proof], context, list(proof))
-            results += evaluate("coordinator.trace", proof.get("traces", []), context)
-            results += evaluate("coordinator.step", proof.get("steps", []), context)
+            results = evaluate("coordinator", [proof], context, list(proof), **scope)
+            if only is None:
+                results += evaluate("coordinator.trace", proof.get("traces", []), context)
+                results += evaluate("coordinator.step", proof.get("steps", []), context)
         elif table == "cli":
-            results = evaluate("cli", [(claims or {}).get("lines", {})], context)
+            lines = {**(claims or {}).get("lines", {}), "exit_code": (claims or {}).get("exit_code")}
+            results = evaluate("cli", [lines], context, **scope)
         else:
             raise ValueError(f"no rules for '{table}'; known: runs, aos_traces, aos_trace_steps, coordinator, cli")
         for result in results:
@@ -145,6 +154,13 @@ class RunRules:
         passed = sum(r["status"] == "PASS" for r in results)
         unchecked = sum(r["status"] == "NOT CHECKED" for r in results)
         return f"{passed} rules hold, {unchecked} not checked (each with its reason in the evidence)"
+
+
+def _current_test() -> str | None:
+    try:
+        return BuiltIn().get_variable_value("${TEST NAME}")
+    except RobotNotRunningError:
+        return None
 
 
 def quoted(identifier: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -136,7 +136,11 @@ def number(value: Any) -> float:
 
 
 Check = Callable[[Any, RunContext, dict], None]
+# The plan's tests that judge a rule first (their own criterion), through this table: the rule's one judge.
 CLI_TEST = "Customer CLI Creates A Run With Explicit Tenant And Origin"
+VERIFIED_TEST = "RunProofCoordinator Returns HASH_CHAIN And VERIFIED"
+CHAIN_TEST = "Coordinator Verified A Chain Of At Least One Step"
+SAME_STEPS_TEST = "Coordinator Read The Same Steps As Postgres"
 
 
 def judge(check: Check, value: Any, info: ValidationInfo) -> None:
@@ -175,9 +179,8 @@ def rule(text: str, check: Check) -> Any:
 
 
 def proved_by(test: str, text: str, check: Check) -> Any:
-    """A rule an earlier test of the plan already proves, and without which this rule's test is not reached (the fact
-    `run` exists only for a succeeded run that is this invocation's): judged here too, and listed with that test,
-    which its mutants cover."""
+    """A rule that a test of the plan judges, as its own criterion (the plan's test calls this table for it): the
+    rule's one judgement. The tests of suite 07 leave it to that test; the evidence lists it with that test."""
 
     def validate(value: Any, info: ValidationInfo) -> Any:
         judge(check, value, info)
@@ -287,9 +290,10 @@ class RunRow(BaseModel):
     plan_json: rule("a JSON plan with steps, each with skill and params; the stub plan's agent, goal, plan_id and step ids "
                     "(contract §3)", _plan_json)
     tool_calls_json: rule("one tool call per step row, with that step's skill and status (contract §1, §4)", _tool_calls)
-    tenant_id: rule("the --tenant-id passed (contract §1)", equals(lambda run, row: run.tenant_id, "the tenant passed"))
-    origin_system_id: rule("the --origin-system-id passed (contract §1, §5)",
-                           equals(lambda run, row: run.origin_system_id, "the origin passed"))
+    tenant_id: proved_by(CLI_TEST, "the --tenant-id passed (contract §1)",
+                         equals(lambda run, row: run.tenant_id, "the tenant passed"))
+    origin_system_id: proved_by(CLI_TEST, "the --origin-system-id passed (contract §1, §5)",
+                                equals(lambda run, row: run.origin_system_id, "the origin passed"))
     actor_type: constant("SYSTEM", "the column's default; the CLI sets no actor, contract §5")
     actor_id: absent("a SYSTEM actor has none, chk_runs_actor_id_nonhuman_null, contract §5")
     authorization_decision: rule("NULL or GRANTED: anything else is not executed (contract §4 step 2)",
@@ -379,6 +383,11 @@ def _step_status(value: Any, run: RunContext, row: dict) -> None:
     data = parse_json(row.get("outcome_data"))
     if isinstance(data, dict) and data.get("status") == "error":
         expect(value in ("failed", "failure"), "failed, as its outcome_data says error (contract §3 http_call)", value)
+    if run.run.get("status") == "succeeded":
+        # Offline, the real backend records a failed http_call step inside a succeeded, VERIFIED run (contract §11).
+        error = data.get("error") if isinstance(data, dict) else None
+        expect(value == "succeeded", "'succeeded': the run succeeded" + (f" (its outcome_data.error {error!r})"
+                                                                           if error else ""), value)
 
 
 class StepRow(BaseModel):
@@ -398,7 +407,8 @@ class StepRow(BaseModel):
                      planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("skill"), "the planned skill")))
     params: rule("the planned step's params (contract §4 record_step)",
                  planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("params"), "the planned params")))
-    status: rule("a StepStatus value, failed where its outcome says error (contract §3, §4)", _step_status)
+    status: rule("a StepStatus value, failed where its outcome says error, succeeded in a succeeded run (contract §3, "
+                 "§4, §11)", _step_status)
     outcome_category: unchecked("the contract does not fix its values (§4 record_step)")
     # Contract §4 step 6 fixes only an aborting step's outcome_code ('abort'); such a step ends the run retry or failed,
     # and only a succeeded run is judged here, so a rule "'abort' when failure" could never be broken by any backend.
@@ -440,20 +450,30 @@ def _root_hash(value: Any, run: RunContext, row: dict) -> None:
     expect(value == expected, f"the chain recomputed from the step rows ({expected})", value)
 
 
+def _chain_length(value: Any, run: RunContext, row: dict) -> None:
+    expect(value == len(run.steps) and value >= 1, f"the step rows ({len(run.steps)}), at least 1", value)
+
+
 class CoordinatorAnswer(BaseModel):
     """`RunProofResult` for the run's tenant (contract §6), as the probe summarises it."""
 
     model_config = ConfigDict(extra="allow")
 
     run_id: rule("the run id asked for (contract §6)", equals(lambda run, row: run.run_id, "the run id"))
-    integrity_model: constant("HASH_CHAIN", "INTEGRITY_CONFIG, contract §6")
-    root_hash: rule("sha256 of the run id, then index:skill:status per step row with the store's coercion (contract §6)",
-                    _root_hash)
-    chain_length: rule("the number of step rows (contract §6)", equals(lambda run, row: len(run.steps), "the step rows"))
-    verification_status: constant("VERIFIED", "a chain of at least one step, contract §6")
-    failure_reason: absent("a VERIFIED answer has none, contract §6")
-    trace_count: rule("1: the run's one trace (contract §6)", lambda value, run, row: expect(value == 1, "1", value))
-    step_count: rule("the number of step rows (contract §6)", equals(lambda run, row: len(run.steps), "the step rows"))
+    integrity_model: proved_by(VERIFIED_TEST, "is 'HASH_CHAIN' (INTEGRITY_CONFIG, contract §6)",
+                               lambda value, run, row: expect(value == "HASH_CHAIN", "'HASH_CHAIN'", value))
+    verification_status: proved_by(VERIFIED_TEST, "is 'VERIFIED' (a chain of at least one step, contract §6)",
+                                   lambda value, run, row: expect(value == "VERIFIED", "'VERIFIED'", value))
+    failure_reason: proved_by(VERIFIED_TEST, "is NULL (a VERIFIED answer has none, contract §6)",
+                              lambda value, run, row: expect(value is None, "NULL", value))
+    root_hash: rule("sha256 of the run id, then index:skill:status per step row with the store's coercion "
+                    "(contract §6)", _root_hash)
+    chain_length: proved_by(CHAIN_TEST, "the number of step rows, at least 1 (contract §6)", _chain_length)
+    trace_count: proved_by(CHAIN_TEST, "1: the run's one trace (contract §6)",
+                           lambda value, run, row: expect(value == 1, "1", value))
+    step_count: proved_by(SAME_STEPS_TEST, "the number of step rows: the coordinator read Postgres, no SQLite "
+                                           "fallback (contract §6)",
+                          equals(lambda run, row: len(run.steps), "the step rows"))
     raw_logs: absent("without include_payloads, contract §6")
     verified_at: rule("after the CLI returned, before the probe answered (contract §6: now)",
                       lambda value, run, row: within(run, value, run.clock_after, run.answered_at,
@@ -536,6 +556,8 @@ class CliLines(BaseModel):
                       lambda value, run, row: expect(value == run.run_id, repr(run.run_id), value))
     steps_executed: _cli_line("Steps executed: ", lambda run: str(len(parse_json(run.run.get("tool_calls_json")) or [])),
                               "len(tool_calls)")
+    exit_code: proved_by(CLI_TEST, "0: the CLI exits 0 for a run it created (contract §1)",
+                         lambda value, run, row: expect(value == 0, "0", value))
     other: rule("nothing else on stdout (contract §1 lists every line)",
                 lambda value, run, row: expect(value == [], "no other line", value))
 
@@ -609,10 +631,17 @@ def proving_test(table: str, column: str) -> str | None:
     return (TABLES[table].model_fields[column].json_schema_extra or {}).get("proved_by")
 
 
-def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] | None = None) -> list[RuleResult]:
+def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] | None = None,
+             only: Collection[str] | None = None, test: str | None = None) -> list[RuleResult]:
     """Every rule of `table` over `rows` (one row, or a list judged per column), and every column of the target's
-    schema (`columns`) that has no rule, as NOT CHECKED "no rule"."""
+    schema (`columns`) that has no rule, as NOT CHECKED "no rule".
+
+    `only`: just these columns (a test of the plan judging its criterion). `test`: the test judging; a rule another
+    test proves is left to that test (it is its one judgement) and not in the results."""
     model = TABLES[table]
+    unknown = sorted(set(only or ()) - set(model.model_fields))
+    if unknown:
+        raise ValueError(f"no rule for {', '.join(f'{table}.{name}' for name in unknown)} in the rules table")
     failures: dict[str, str] = {}
     for position, row in enumerate(rows):
         data = {**row, "_position": position}
@@ -626,6 +655,10 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
                 failures.setdefault(column, f"{prefix}: {message}")
     results = []
     for column, text in declared(table).items():
+        if only is not None and column not in only:
+            continue
+        if only is None and test is not None and proving_test(table, column) not in (None, test):
+            continue
         observed = [row.get(column) for row in rows] if len(rows) != 1 else rows[0].get(column)
         present = any(column in row for row in rows)
         if not is_checked(table, column):
@@ -640,7 +673,7 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
             results.append(RuleResult(f"{table}.{column}", text, "NOT REACHED", None, "no row"))
         else:
             results.append(RuleResult(f"{table}.{column}", text, "PASS", observed, "", proving_test(table, column)))
-    for column in columns or []:
+    for column in (columns or []) if only is None else []:
         if column not in model.model_fields:
             observed = [row.get(column) for row in rows] if len(rows) != 1 else rows[0].get(column)
             results.append(RuleResult(f"{table}.{column}", "no rule", "NOT CHECKED", observed))

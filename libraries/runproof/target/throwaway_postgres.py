@@ -18,7 +18,6 @@ import glob
 import grp
 import os
 import pwd
-import re
 import secrets
 import shlex
 import shutil
