@@ -18,8 +18,7 @@ The Target Is Configured
     [Documentation]    The backend (SUT_ROOT), its interpreter (BACKEND_PYTHON), the database (DATABASE_URL) and the
     ...    run's inputs (TENANT_ID, AGENT_ID, OTHER_TENANT_ID) are usable. Bad input stops here, in one line,
     ...    before anything runs.
-    ${target}=    The Target Should Be Configured
-    Set Test Message    ${target}
+    The Target Should Be Configured
 
 Local DB Is Reachable
     [Documentation]    Plan §0: "Local DB is reachable and migrated to head."

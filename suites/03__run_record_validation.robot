@@ -13,16 +13,7 @@ Run Has Plan
     ...    plan_json IS NOT NULL AS has_plan FROM runs WHERE id = '<run_id>'` — and the stored plan has steps.
     [Metadata]    Criterion    ${AC2}
     [Tags]    AC2
-    ${plan}=    The Run Should Have A Stored Plan
-    Set Test Message    ${plan}
-
-Run Carries The Tenant And Origin That Were Passed
-    [Documentation]    Plan §6, criterion 1, on the plan's §3 query: the run row has the explicit `tenant_id` and
-    ...    `origin_system_id` given on the command line (not the CLI's default origin).
-    [Metadata]    Criterion    ${AC1}
-    [Tags]    AC1
-    ${passed}=    The Run Row Should Carry The Tenant And Origin Passed
-    Set Test Message    ${passed}
+    The Run Should Have A Stored Plan
 
 Plan Was Stored Before Execution Started
     [Documentation]    Plan §6, criterion 2: "Plan generation occurs before execution". Observed where the suite can
@@ -31,29 +22,25 @@ Plan Was Stored Before Execution Started
     ...    records the stored plan's steps. Without a log the evidence says the order is inferred.
     [Metadata]    Criterion    ${AC2}
     [Tags]    AC2
-    ${order}=    Plan Should Have Been Stored Before Execution
-    Set Test Message    ${order}
+    Plan Should Have Been Stored Before Execution
 
 Trace Exists
     [Documentation]    Plan §3 "Trace exists": `SELECT run_id, tenant_id, started_at, status FROM aos_traces
     ...    WHERE run_id = '<run_id>'`.
     [Metadata]    Criterion    ${AC3}
     [Tags]    AC3
-    ${traces}=    Trace Rows Should Exist For The Run
-    Set Test Message    ${traces}
+    Trace Rows Should Exist For The Run
 
 Steps Exist
     [Documentation]    Plan §3 "Steps exist": `SELECT COUNT(*) AS step_count FROM aos_trace_steps WHERE run_id =
     ...    '<run_id>'` — through aos_traces.trace_id where the schema has no aos_trace_steps.run_id.
     [Metadata]    Criterion    ${AC3}
     [Tags]    AC3
-    ${steps}=    Step Rows Should Exist For The Run
-    Set Test Message    ${steps}
+    Step Rows Should Exist For The Run
 
 The Run Used http_call As The Skill Registry Listed
     [Documentation]    Plan §0: "Skill registry includes `http_call` or the selected run plan will not use
     ...    `http_call`", checked again once the run exists: the registry's word against the run's plan, its
     ...    executed steps and, where the suite answers http_call, the request its step made.
     [Tags]    precondition
-    ${detail}=    The Run Should Have Used The Registry's HTTP Call Skill
-    Set Test Message    ${detail}
+    The Run Should Have Used The Registry's HTTP Call Skill

@@ -14,31 +14,27 @@ Coordinator Snippet Runs Against The Run
     ...    integrity_model, verification_status, chain_length, root_hash, trace_count and step_count.
     [Metadata]    Criterion    ${AC4}
     [Tags]    AC4
-    ${printed}=    Ask The Coordinator For The Run
-    Set Test Message    ${printed}
+    Ask The Coordinator For The Run
 
 RunProofCoordinator Returns HASH_CHAIN And VERIFIED
     [Documentation]    Plan §6, criterion 4.
     [Metadata]    Criterion    ${AC4}
     [Tags]    AC4
-    ${verdict}=    The Coordinator Should Return A Verified Hash Chain
-    Set Test Message    ${verdict}
+    The Coordinator Should Return A Verified Hash Chain
 
 Coordinator Verified A Chain Of At Least One Step
     [Documentation]    Plan §4's printed values: chain_length >= 1, a 64-hex sha256 root_hash, at least one trace
     ...    and one step.
     [Metadata]    Criterion    ${AC4}
     [Tags]    AC4
-    ${chain}=    The Coordinator Should Have Verified A Chain Of At Least One Step
-    Set Test Message    ${chain}
+    The Coordinator Should Have Verified A Chain Of At Least One Step
 
 Coordinator Read The Same Steps As Postgres
     [Documentation]    Policy: "No SQLite fallback." The coordinator's step count must equal the Postgres step count
     ...    (the v4 report had 1 against 0, which no Postgres-backed coordinator can produce). Runs whenever both
     ...    counts exist — also when Postgres has no step at all.
     [Tags]    policy
-    ${counts}=    The Coordinator Should Have Read The Same Steps As Postgres
-    Set Test Message    ${counts}
+    The Coordinator Should Have Read The Same Steps As Postgres
 
 No SQLite Trace File Was Created Or Changed
     [Documentation]    Policy: "No SQLite fallback." The backend's SQLite trace store — the run's private path and

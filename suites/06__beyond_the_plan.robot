@@ -19,47 +19,36 @@ Another Tenant Cannot See The Run's Trace
     ...    likely to leak (a prefix of the run's tenant, a case variant, a longer id starting with it), in the same
     ...    probe process and after the plan's call completed, the coordinator returns no trace and UNSUPPORTED. Not
     ...    reached when the run's own tenant saw no trace either: an empty answer would prove nothing then.
-    ${detail}=    Other Tenants Should Not See The Run's Trace
-    Set Test Message    ${detail}
-
+    Other Tenants Should Not See The Run's Trace
 
 The Origin Passed Differs From The CLI's Default
     [Documentation]    The value passed with --origin-system-id differs from the CLI's own default, so the stored
     ...    origin (its rule: runs.origin_system_id is the one passed) proves the flag was honoured.
     The Origin Passed Should Differ From The CLI's Default
 
-
 Neighbour Runs Are Intact Under Their Own Tenant
     [Documentation]    The neighbour runs made around the proof run — an earlier run of the same tenant and a
     ...    concurrent run of OTHER_TENANT_ID — are each filed, with their traces, under their own tenant, are not the
     ...    proof run, and the earlier one's rows are exactly as they were before the proof run started.
-    ${detail}=    The Neighbour Runs Should Be Intact Under Their Own Tenant
-    Set Test Message    ${detail}
-
+    The Neighbour Runs Should Be Intact Under Their Own Tenant
 
 Plan Generation Ran Through generate_plan_for_run In A Real Run
     [Documentation]    Plan §1 "Plan generation via `generate_plan_for_run`", observed: it executed in a real
     ...    `cus_cli run` (the earlier neighbour, run under a call tracer given on the command line), and the message
     ...    shows the chain of calls that reached it.
     [Tags]    AC2
-    ${chain}=    The Run Path Should Have Executed    generate_plan_for_run
-    Set Test Message    ${chain}
-
+    The Run Path Should Have Executed    generate_plan_for_run
 
 Execution Ran Through RunRunner In A Real Run
     [Documentation]    Plan §1 "Execution via `RunRunner`", observed: `RunRunner.run` executed in a real `cus_cli run`
     ...    (the earlier neighbour, traced), and the message shows the chain of calls that reached it.
-    ${chain}=    The Run Path Should Have Executed    RunRunner
-    Set Test Message    ${chain}
-
+    The Run Path Should Have Executed    RunRunner
 
 The Internal CLI Creates No Customer Run When Its Commands Run
     [Documentation]    Plan §1 "`int_cli.py` contains no customer run creation", by behaviour rather than by grep:
     ...    running int_cli's commands leaves no run, trace or agent row, and importing it does not import the
     ...    customer CLI.
-    ${detail}=    The Internal CLI's Commands Should Create No Run
-    Set Test Message    ${detail}
-
+    The Internal CLI's Commands Should Create No Run
 
 The Backend's Code Did Not Change During The Run
     [Documentation]    Provenance: every source file under backend/ is as it was before the first backend process

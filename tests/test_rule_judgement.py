@@ -147,3 +147,44 @@ def test_suite_07_leaves_a_rule_to_the_plan_test_that_judges_it():
     row = {"id": RUN_ID, "tenant_id": "t"}
     names = {r.name for r in evaluate("runs", [row], context(run=row), test="The Run Row Holds Every Rule")}
     assert "runs.tenant_id" not in names and "runs.attempts" in names
+
+
+def test_no_fact_is_judged_in_two_places():
+    """Issue 30: the rules table is the one judge of a column, a coordinator field and a CLI line. A rule a plan test
+    judges (`proved_by`) is named in exactly one `The Rules Should Hold For` call, inside a keyword that test runs,
+    and suite 07 leaves it to that test; no keyword library but the rules' compares those facts."""
+    import re
+    from pathlib import Path
+
+    from robot.api import TestSuiteBuilder as SuiteBuilder
+
+    from runproof.rules.table import TABLES, proving_test
+
+    root = Path(__file__).resolve().parents[1]
+    resources = {path.name: path.read_text() for path in (root / "resources").glob("*.resource")}
+    calls = []  # (keyword, table, names)
+    for text in resources.values():
+        for block in re.split(r"\n(?=\S)", text.split("*** Keywords ***", 1)[-1]):
+            keyword = block.splitlines()[0] if block.strip() else ""
+            for match in re.finditer(r"^ {4}(?:\$\{\w+\}=\s+)?The Rules Should Hold For\s{2,}(\S+)((?:\s{2,}(?!\w+=)\w+)+)",
+                                     block, re.M):
+                calls.append((keyword, match.group(1), match.group(2).split()))
+    judged: dict[str, list[str]] = {}
+    for keyword, table, names in calls:
+        for name in names:
+            judged.setdefault(f"{table}.{name}", []).append(keyword)
+    proved = {f"{table}.{column}": proving_test(table, column) for table in TABLES for column in TABLES[table].model_fields
+              if proving_test(table, column)}
+    assert calls and proved, "nothing was read: the walk would pass on nothing"
+    assert {name: len(keywords) for name, keywords in judged.items() if len(keywords) != 1} == {}
+    assert set(judged) == set(proved), "a plan test judges a rule not marked proved_by it, or the reverse"
+    suite = SuiteBuilder().build(str(root / "suites"))
+    bodies = {test.name: " ".join(str(item) for item in test.body) for test in suite.all_tests}
+    for name, test in proved.items():
+        assert test in bodies, f"{name} is proved by '{test}', which is no test of the suite"
+    library_sources = {path.stem: path.read_text() for path in (root / "libraries/runproof/keywords").glob("*.py")}
+    for module in ("run_relations", "plan_comparison", "cli_output", "run_watcher"):
+        for column in ("integrity_model", "chain_length", "step_count", "error_message",
+                       "origin_system_id", "source", "completed_at"):
+            assert not re.search(rf"""\[["']{column}["']\]\s*!=|get\(["']{column}["']\)\s*!=""", library_sources[module]), (
+                f"{module} compares {column}: that is the rules table's to judge")

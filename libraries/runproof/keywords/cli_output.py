@@ -71,19 +71,20 @@ class CliOutput:
         return [m.group(1) for m in re.finditer(r"(?m)^\s+(\S+) \(v", stdout)]
 
     @keyword
-    def pytest_counts(self, stdout: str) -> dict:
+    def pytest_counts(self, stdout: str, exit_code: int | None = None) -> dict:
         """Counts from pytest's closing line (`12 passed, 1 skipped in 2.01s`), and the line itself.
 
-        Returns `passed`, `failed`, `errors`, `skipped`, `deselected` (0 when absent) and `line`.
+        Given pytest's stdout and, optionally, its `exit_code` (kept beside the counts: both are pytest's claims).
+        Returns `passed`, `failed`, `errors`, `skipped`, `deselected` (0 when absent), `line` and `exit_code`.
 
-        Example: `${counts}=    Pytest Counts    ${result.stdout}`
+        Example: `${counts}=    Pytest Counts    ${result.stdout}    ${result.rc}`
         """
         match = PYTEST_SUMMARY.findall(stdout)
         line = match[-1].strip() if match else ""
         counts = {("error" if kind.startswith("error") else kind): int(n) for n, kind in PYTEST_COUNT.findall(line)}
         return {"line": line or "(no pytest summary line)", "passed": counts.get("passed", 0),
                 "failed": counts.get("failed", 0), "errors": counts.get("error", 0),
-                "skipped": counts.get("skipped", 0), "deselected": counts.get("deselected", 0)}
+                "skipped": counts.get("skipped", 0), "deselected": counts.get("deselected", 0), "exit_code": exit_code}
 
     @keyword
     def coordinator_probe_report(self, stdout: str) -> dict:
