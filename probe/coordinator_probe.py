@@ -76,7 +76,26 @@ async def read_run_id(run_id: str) -> str:
     return (await asyncio.to_thread(sys.stdin.readline)).strip() if run_id == "-" else run_id
 
 
-async def probe(run_id: str, tenant_id: str, others: list[str]) -> dict:
+def look_alike_keys(run_id: str, tenant_id: str) -> dict[str, tuple]:
+    """The keys that are not the run's but look like it, each as (tenant, run id): the run id in another case, a
+    prefix of it, with surrounding whitespace; the run's own id under an empty and a missing tenant."""
+    return {"the run id upper-cased": (tenant_id, run_id.upper()),
+            "a prefix of the run id": (tenant_id, run_id[:-4]),
+            "the run id with surrounding whitespace": (tenant_id, f" {run_id} "),
+            "an empty tenant": ("", run_id),
+            "a missing tenant (None)": (None, run_id)}
+
+
+async def ask_apart(db, factory: str, coordinator, tenant, run_id) -> dict:
+    """One question in a session of its own: an error it raises cannot spoil the next one's."""
+    try:
+        async with getattr(db, factory)() as session:
+            return summarize(await coordinator.get_run_proof(session, tenant, run_id))
+    except Exception as exc:  # noqa: BLE001 — raising is refusing: it saw nothing
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+async def probe(run_id: str, tenant_id: str, others: list[str], look_alikes: bool = False) -> dict:
     module = import_module(COORDINATOR_MODULE)
     coordinator = module.get_run_proof_coordinator()
     from app import db
@@ -95,6 +114,11 @@ async def probe(run_id: str, tenant_id: str, others: list[str]) -> dict:
         # The other tenants are asked once the owner's answer is complete: none may see the trace it saw.
         answers = await asyncio.gather(*(coordinator.get_run_proof(session, other, run_id) for other in others))
         report["other_tenants"] = {other: summarize(answer) for other, answer in zip(others, answers)}
+    if look_alikes:
+        factory = "get_async_session" if error else "get_session"
+        report["look_alike_keys"] = {label: {"tenant": tenant, "run_id": key, **await ask_apart(db, factory, coordinator,
+                                                                                                  tenant, key)}
+                                     for label, (tenant, key) in look_alike_keys(run_id, tenant_id).items()}
     return report
 
 
@@ -103,9 +127,11 @@ def main() -> int:
     parser.add_argument("--run-id", required=True, help="the run to prove, or '-' to read it from standard input")
     parser.add_argument("--tenant-id", required=True)
     parser.add_argument("--other-tenant", action="append", default=[], help="a tenant that must not see the run")
+    parser.add_argument("--look-alike-keys", action="store_true",
+                        help="also ask with look-alike run ids and an empty and a missing tenant")
     args = parser.parse_args()
     try:
-        report = asyncio.run(probe(args.run_id, args.tenant_id, args.other_tenant))
+        report = asyncio.run(probe(args.run_id, args.tenant_id, args.other_tenant, args.look_alike_keys))
     except Exception as exc:  # noqa: BLE001 — the suite reports any failure as one line
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -21,6 +21,12 @@ Another Tenant Cannot See The Run's Trace
     ...    reached when the run's own tenant saw no trace either: an empty answer would prove nothing then.
     Other Tenants Should Not See The Run's Trace
 
+A Look-Alike Run Id Or An Empty Tenant Cannot See The Run's Trace
+    [Documentation]    Isolation on every key the coordinator takes: the run id in another case, a prefix of it, the
+    ...    run id with surrounding whitespace, and the run's id under an empty and a missing tenant. None may see the
+    ...    trace. Not reached when the run's own tenant saw no trace either.
+    Look-Alike Keys Should Not See The Run's Trace
+
 The Origin Passed Differs From The CLI's Default
     [Documentation]    The value passed with --origin-system-id differs from the CLI's own default, so the stored
     ...    origin (its rule: runs.origin_system_id is the one passed) proves the flag was honoured.

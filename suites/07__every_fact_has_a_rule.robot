@@ -32,6 +32,11 @@ The Coordinator's Answer Holds Every Rule
     ...    summary equal to the rows as the store reads them.
     Every Field Of The Coordinator's Answer Should Hold Its Rule
 
+The Agent Row The CLI Made Holds Every Rule
+    [Documentation]    The agents row `cus_cli create-agent` made (contract §1): its name, no tenant, active, and
+    ...    unchanged by every run since (the runner only reads an agent's budget, contract §4 step 3).
+    Every Column Of The Agent Row Should Hold Its Rule
+
 Every Line The CLI Printed Holds Every Rule
     [Documentation]    The verbose and closing lines of `cus_cli run`, each equal to the runs row, and nothing else.
     Every Line The CLI Printed Should Hold Its Rule

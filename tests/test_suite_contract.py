@@ -107,6 +107,10 @@ def test_report_and_output_xml_tell_the_verdict(tmp_path, database_url):
     rules = run.evidence["rules"]
     assert columns <= set(rules), f"columns with no entry in evidence.json rules: {columns - set(rules)}"
     assert all(rules[name]["status"] in ("PASS", "NOT CHECKED") for name in rules), "a healthy run breaks no rule"
+    unruled = [name for name, rule in rules.items() if rule["rule"] == "no rule"]
+    assert unruled == [], "a column or document field of the reference has no rule (issue 31)"
+    assert {"runs.plan_json.step.depends_on", "runs.tool_calls_json.result", "aos_traces.metadata.duration_ms",
+            "aos_trace_steps.outcome_data.status"} <= set(rules), "the documents' fields are judged"
     for field in ("coordinator.root_hash", "coordinator.trace.trace_id", "coordinator.step.status", "cli.duration"):
         assert rules[field]["status"] == "PASS", field
     last = run.stdout.strip().splitlines()[-8:]

@@ -48,6 +48,8 @@ FACTS = {
     "invocation": CLI_RUN,
     "proof": SNIPPET,
     "other tenant proofs": SNIPPET,
+    "look-alike key proofs": SNIPPET,
+    "agent row": CLI_RUN,
     "coordinator answer": SNIPPET,
 }
 

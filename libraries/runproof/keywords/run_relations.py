@@ -92,6 +92,29 @@ class RunRelations:
                 fail(f"another tenant ({other}{how}) got {answer.get('verification_status')} for this run")
         return f"tenants {', '.join(others)} see no trace of the run: NONE / UNSUPPORTED"
 
+    @keyword
+    def look_alike_keys_should_see_no_trace(self, answers: dict) -> str:
+        """Isolation on every key the coordinator takes (contract §6: the store reads `WHERE run_id = $1 AND
+        tenant_id = $2`, exact): asked with the run id upper-cased, a prefix of it and with surrounding whitespace
+        under the run's tenant, and with the run's id under an empty and a missing tenant, the coordinator returns no
+        trace (or refuses with an error).
+
+        - `answers`: the probe's `look_alike_keys`, per label: `tenant`, `run_id` and the summary or `error`.
+        - Returns what each key saw; raises `CheckFailed` naming the key and what it saw.
+
+        Example: `Look Alike Keys Should See No Trace    ${answers}`
+        """
+        if not answers:
+            fail("the probe asked no look-alike key: expected five answers, observed none")
+        seen = []
+        for label, answer in answers.items():
+            if answer.get("trace_count"):
+                fail(f"{label} (tenant {answer.get('tenant')!r}, run id {answer.get('run_id')!r}) can see "
+                     f"{answer['trace_count']} trace(s) of the run: expected none, observed "
+                     f"{answer.get('verification_status')} with {answer.get('step_count')} step(s)")
+            seen.append(f"{label}: {answer.get('error') or answer.get('verification_status')}")
+        return "; ".join(seen)
+
     @keyword("Origin Passed Should Differ From The Default")
     def origin_passed_should_differ_from_the_default(self, origin: str, default: str) -> str:
         """The origin passed with --origin-system-id differs from the CLI's default, so the stored origin (its rule)

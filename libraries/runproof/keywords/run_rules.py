@@ -15,7 +15,7 @@ from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from runproof.evidence.masking import mask, one_line
 from runproof import DOC_FORMAT, VERSION
-from runproof.rules.table import DATABASE_TABLES, TABLES, RunContext, as_time, evaluate
+from runproof.rules.table import DATABASE_TABLES, DOCUMENTS, TABLES, RunContext, as_time, documents_of, evaluate
 
 
 class RuleBroken(AssertionError):
@@ -50,14 +50,16 @@ class RunRules:
     def judge_the_rules_of(self, table: str, columns: dict | None = None, *, run: dict, invocation: dict,
                            trace: list | None = None, steps: list | None = None, answer: dict | None = None,
                            claims: dict | None = None, clock_skew: timedelta = timedelta(0),
-                           only: list | None = None) -> list[dict]:
+                           only: list | None = None, agent: dict | None = None,
+                           agent_before: dict | None = None) -> list[dict]:
         """Every rule of `table` (`runs`, `aos_traces`, `aos_trace_steps`, `coordinator` — with its trace and step
         summaries — or `cli`) over the run's facts, with the inputs of the invocation as context. The rules table is
         the one judge of a row's column, a coordinator field and a CLI line: the plan's own tests call it too.
 
         - `columns`: the target's columns by table (for the completeness check); the facts as named arguments;
           `clock_skew`: how far the database's clock may be from the backend's (CLOCK_SKEW, default none);
-          `only`: just these rules of `table` (a plan test judging its criterion). Without `only`, a rule that a
+          `only`: just these rules of `table` (a plan test judging its criterion); `agent` / `agent_before`: the
+          agents row now and as create-agent stored it (table `agents`). Without `only`, a rule that a
           test of the plan judges (`proved by` in docs/rules.md) is left to that test.
         - Returns one entry per rule: `name`, `rule`, `status` (PASS, FAIL, NOT CHECKED), `observed`, `message`.
         - Raises `ValueError` for a table or a rule the table does not have (the suite's own error).
@@ -70,26 +72,32 @@ class RunRules:
             origin_system_id=invocation["origin_system_id"], clock_before=as_time(invocation["clock_before"]),
             clock_after=as_time(invocation["clock_after"]), run=run, trace=traces[0] if traces else None,
             steps=list(steps or []), proof=(answer or {}).get("proof"),
-            answered_at=_time((answer or {}).get("answered_at")), clock_skew=clock_skew)
+            answered_at=_time((answer or {}).get("answered_at")), clock_skew=clock_skew,
+            http_call_url=invocation.get("http_call_url") or "")
         known = (columns or {}).get(table)
         scope = {"only": only, "test": _current_test()}
-        if table == "runs":
-            results = evaluate("runs", [run], context, known, **scope)
-        elif table == "aos_traces":
-            results = evaluate("aos_traces", traces, context, known, **scope)
-        elif table == "aos_trace_steps":
-            results = evaluate("aos_trace_steps", list(steps or []), context, known, **scope)
+        if table in DOCUMENTS:
+            rows = {"runs": [run], "aos_traces": traces, "aos_trace_steps": list(steps or [])}[table]
+            results = evaluate(table, rows, context, known, **scope)
+            if only is None:  # every field of the documents inside its JSON columns, and those without a rule
+                for document, items in documents_of(table, rows).items():
+                    fields = sorted({key for item in items for key in item})
+                    results += evaluate(document, items, context, fields)
         elif table == "coordinator":
             proof = dict(context.proof or {})
             results = evaluate("coordinator", [proof], context, list(proof), **scope)
             if only is None:
                 results += evaluate("coordinator.trace", proof.get("traces", []), context)
                 results += evaluate("coordinator.step", proof.get("steps", []), context)
+        elif table == "agents":  # the agent the suite made, now (the fact `agent row`: as create-agent stored it)
+            now = dict(agent or {})
+            context.agent_row = dict(agent_before or {})
+            results = evaluate("agents", [now], context, list(now))
         elif table == "cli":
             lines = {**(claims or {}).get("lines", {}), "exit_code": (claims or {}).get("exit_code")}
             results = evaluate("cli", [lines], context, **scope)
         else:
-            raise ValueError(f"no rules for '{table}'; known: runs, aos_traces, aos_trace_steps, coordinator, cli")
+            raise ValueError(f"no rules for '{table}'; known: runs, aos_traces, aos_trace_steps, coordinator, cli, agents")
         for result in results:
             logger.info(mask(f"{result.status:11} {result.name}: {result.message or result.rule}"))
         return [result.as_dict() for result in results]

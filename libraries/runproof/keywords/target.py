@@ -126,8 +126,9 @@ class Target:
 
         Example: `@{others}=    Tenants That Must Not See The Run    ${TENANT_ID}    ${OTHER_TENANT_ID}`
         """
-        variants = [other_tenant_id, tenant_id[:-1], tenant_id.swapcase(), tenant_id.upper(), f"{tenant_id}0"]
-        return [t for t in dict.fromkeys(variants) if t and t != tenant_id][:4]
+        variants = [other_tenant_id, tenant_id[:-1], tenant_id.swapcase(), tenant_id.upper(), tenant_id.lower(),
+                    f"{tenant_id}0"]
+        return [t for t in dict.fromkeys(variants) if t and t != tenant_id][:5]
 
     @keyword
     def start_throwaway_database(self, backend_dir: str, backend_python: str, migrate_with: str = "") -> Secret:

@@ -13,8 +13,16 @@ import sys
 import uuid
 
 
+def new_tenant() -> str:
+    """A new UUID in mixed case (every other letter upper-cased): a backend that lower-cases or upper-cases the
+    tenant, or compares it without case, cannot pass by coincidence (issue 31). A tenant given is kept as given."""
+    text = str(uuid.uuid4())
+    letters = iter(range(len(text)))
+    return "".join(c.upper() if c.isalpha() and next(letters) % 2 == 0 else c for c in text)
+
+
 def get_variables() -> dict[str, str]:
     made = sys.modules[__name__].__dict__.setdefault("_made", {})
     if not made:
-        made.update(RUN_TENANT_ID=str(uuid.uuid4()), RUN_OTHER_TENANT_ID=str(uuid.uuid4()))
+        made.update(RUN_TENANT_ID=new_tenant(), RUN_OTHER_TENANT_ID=new_tenant())
     return dict(made)

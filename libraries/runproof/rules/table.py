@@ -57,6 +57,10 @@ class RunContext:
     proof: dict | None = None
     answered_at: datetime | None = None
     clock_skew: timedelta = DEFAULT_SKEW
+    # The agents row as `cus_cli create-agent` stored it, before any run (when the suite made the agent).
+    agent_row: dict = field(default_factory=dict)
+    # The URL the suite's own http_call answer gave this run (REFERENCE_HTTP_CALL_URL), or "" (contract §3's URL).
+    http_call_url: str = ""
 
     @property
     def plan(self) -> dict:
@@ -190,6 +194,17 @@ def proved_by(test: str, text: str, check: Check) -> Any:
                      Field(default=None, description=f"{text}; proved first by '{test}'", json_schema_extra={"proved_by": test})]
 
 
+def absent_field(text: str) -> Any:
+    """A document field that must not be there (or, for `error`, only where the step failed)."""
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        judge(lambda value, run, row: expect(row.get("_step_status") not in (None, "succeeded"), "no such field",
+                                             value), value, info)
+        return value
+
+    return Annotated[Any, AfterValidator(validate), Field(default=None, description=text,
+                                                          json_schema_extra={"optional": True})]
+
+
 def unchecked(reason: str) -> Any:
     """A column nothing in the contract fixes: listed, with the reason, never silently unchecked."""
     return Annotated[Any, Field(default=None, description=f"not checked: {reason}", json_schema_extra={"checked": False})]
@@ -229,30 +244,16 @@ GENERATED_UUID = rule("a uuid (gen_random_uuid, contract §5)",
 # --- runs ----------------------------------------------------------------------------------------------------------
 def _plan_json(value: Any, run: RunContext, row: dict) -> None:
     plan = parse_json(value)
-    expect(isinstance(plan, dict) and isinstance(plan.get("steps"), list) and plan["steps"],
-           "a JSON plan with a non-empty list of steps", value)
-    for step in plan["steps"]:
-        expect(isinstance(step, dict) and step.get("skill") and isinstance(step.get("params"), dict),
-               "every step with a skill and params", step)
-    if plan.get("planner") == "stub":  # contract §3: the stub plan's shape
-        expect(plan.get("agent_id") == run.agent_id, f"the stub plan's agent_id {run.agent_id!r}", plan.get("agent_id"))
-        expect(plan.get("goal") == run.goal, f"the stub plan's goal {run.goal!r}", plan.get("goal"))
-        expect(plan.get("plan_id") == f"stub-{run.agent_id[:8]}", f"plan_id 'stub-{run.agent_id[:8]}'", plan.get("plan_id"))
-        expect([s.get("step_id") for s in plan["steps"]] == list(range(1, len(plan["steps"]) + 1)),
-               "step_ids 1, 2, … in order", [s.get("step_id") for s in plan["steps"]])
+    expect(isinstance(plan, dict) and isinstance(plan.get("steps"), list) and plan["steps"]
+           and all(isinstance(step, dict) for step in plan["steps"]),
+           "a JSON plan object with a non-empty list of step objects (each field: runs.plan_json.*)", value)
 
 
 def _tool_calls(value: Any, run: RunContext, row: dict) -> None:
     calls = parse_json(value)
-    expect(isinstance(calls, list) and len(calls) == len(run.steps),
-           f"a JSON list with one tool call per step row ({len(run.steps)})", value)
-    by_index = sorted(run.steps, key=lambda s: s.get("step_index", 0))
-    for call, step in zip(calls, by_index):
-        if isinstance(call, dict) and "skill" in call:
-            expect(call["skill"] == step.get("skill_name"), f"tool call skill {step.get('skill_name')!r}", call["skill"])
-        if isinstance(call, dict) and "status" in call:
-            expect(call["status"] == step.get("status"), f"tool call status {step.get('status')!r} (its step row)",
-                   call["status"])
+    expect(isinstance(calls, list) and len(calls) == len(run.steps) and all(isinstance(c, dict) for c in calls),
+           f"a JSON list with one tool call object per step row ({len(run.steps)}; each field: runs.tool_calls_json.*)",
+           value)
 
 
 def _duration(value: Any, run: RunContext, row: dict) -> None:
@@ -287,9 +288,10 @@ class RunRow(BaseModel):
                                                       "an integer >= attempts", value))
     error_message: proved_by(CLI_TEST, "is NULL (a succeeded run has no error, contract §1)",
                              lambda value, run, row: expect(value is None, "NULL", value))
-    plan_json: rule("a JSON plan with steps, each with skill and params; the stub plan's agent, goal, plan_id and step ids "
-                    "(contract §3)", _plan_json)
-    tool_calls_json: rule("one tool call per step row, with that step's skill and status (contract §1, §4)", _tool_calls)
+    plan_json: rule("a JSON plan object with a non-empty list of steps; each field has its rule (runs.plan_json.*, "
+                    "contract §3)", _plan_json)
+    tool_calls_json: rule("one tool call object per step row; each field has its rule (runs.tool_calls_json.*, "
+                          "contract §1, §4)", _tool_calls)
     tenant_id: proved_by(CLI_TEST, "the --tenant-id passed (contract §1)",
                          equals(lambda run, row: run.tenant_id, "the tenant passed"))
     origin_system_id: proved_by(CLI_TEST, "the --origin-system-id passed (contract §1, §5)",
@@ -317,10 +319,8 @@ class RunRow(BaseModel):
 
 # --- aos_traces ----------------------------------------------------------------------------------------------------
 def _trace_metadata(value: Any, run: RunContext, row: dict) -> None:
-    metadata = parse_json(value)
-    expect(isinstance(metadata, dict) and "duration_ms" in metadata and "source" not in metadata,
-           "complete_trace's {'duration_ms': …}, not the CLI backfill's {'source': …}", value)
-    number(metadata["duration_ms"])
+    expect(isinstance(parse_json(value), dict), "a JSON object: complete_trace's metadata (each field: "
+                                                "aos_traces.metadata.*)", value)
 
 
 def _trace_completed_at(value: Any, run: RunContext, row: dict) -> None:
@@ -354,7 +354,8 @@ class TraceRow(BaseModel):
                planned(equals(lambda run, row: run.plan_steps, "runs.plan_json's steps")))
     trace: rule("'{\"steps\": []}' (contract §4 start_trace)",
                 lambda value, run, row: expect(parse_json(value) == {"steps": []}, "{'steps': []}", value))
-    metadata: rule("complete_trace's {'duration_ms': n} (contract §4 step 7), not the backfill's", _trace_metadata)
+    metadata: rule("a JSON object, complete_trace's; each field has its rule (aos_traces.metadata.*, contract §4 step 7)",
+                   _trace_metadata)
     status: constant("completed", "a succeeded run's trace is completed, contract §4 step 7")
     started_at: rule("after the run started, before it completed (contract §4 step 4)",
                      lambda value, run, row: within(run, value, run.run.get("started_at"), run.run.get("completed_at"),
@@ -414,9 +415,9 @@ class StepRow(BaseModel):
     # and only a succeeded run is judged here, so a rule "'abort' when failure" could never be broken by any backend.
     outcome_code: unchecked("fixed only for an aborting step ('abort', contract §4 step 6), which no succeeded run has; "
                             "otherwise not fixed by the contract")
-    outcome_data: rule("a JSON object: the skill's result (contract §4 record_step)",
-                       lambda value, run, row: expect(value is None or isinstance(parse_json(value), dict),
-                                                      "a JSON object", value))
+    outcome_data: rule("a JSON object: the skill's result; each field has its rule (aos_trace_steps.outcome_data.*, "
+                       "contract §4 record_step)",
+                       lambda value, run, row: expect(isinstance(parse_json(value), dict), "a JSON object", value))
     cost_cents: rule(">= 0", lambda value, run, row: expect(number(value) >= 0, ">= 0", value))
     # The runner times the run around its steps on one monotonic clock (contract §4 steps 6-7), so no step can last
     # longer than its run; a slack here would hide a run duration written in the wrong unit (seconds).
@@ -590,6 +591,167 @@ def cli_lines(stdout: str) -> dict:
     return found
 
 
+# --- the agents row the CLI made (contract §1 create-agent, §4 step 3, §5) ------------------------------------------
+def unchanged(text: str, check: Check | None = None) -> Any:
+    """A column of the agent the suite made: `check` on it, and as create-agent stored it — no run changes an agent
+    (the runner only reads its budget, contract §4 step 3)."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        def both(value: Any, run: RunContext, row: dict) -> None:
+            if check is not None:
+                check(value, run, row)
+            before = run.agent_row.get(info.field_name)
+            expect(value == before, f"{shown(before)}, as create-agent stored it (no run changes an agent)", value)
+
+        judge(both, value, info)
+        return value
+
+    return Annotated[Any, AfterValidator(validate),
+                     Field(default=None, description=f"{text}; unchanged since create-agent (contract §4 step 3: the "
+                                                     "runner only reads it)")]
+
+
+class AgentRow(BaseModel):
+    """`agents`: the row `cus_cli create-agent --name run-proof-v4` made, without --tenant-id (contract §1)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: unchanged("the id create-agent printed, a uuid4 string",
+                  lambda value, run, row: expect(value == run.agent_id and bool(UUID4.fullmatch(str(value))),
+                                                 f"{run.agent_id!r}, a uuid4", value))
+    name: unchanged("the --name passed, 'run-proof-v4'",
+                    lambda value, run, row: expect(value == "run-proof-v4", "'run-proof-v4'", value))
+    description: unchanged("NULL: create-agent gives none (contract §1)",
+                           lambda value, run, row: expect(value is None, "NULL", value))
+    status: unchanged("'active' (contract §1: Agent(name, status='active', tenant_id))",
+                      lambda value, run, row: expect(value == "active", "'active'", value))
+    tenant_id: unchanged("NULL: made without --tenant-id (contract §1)",
+                         lambda value, run, row: expect(value is None, "NULL", value))
+    budget_cents: unchanged("not fixed by the contract (nullable, §5)")
+    spent_cents: unchanged("not fixed by the contract (§5)")
+    created_at: unchanged("when create-agent ran")
+    updated_at: unchanged("not fixed by the contract (§5)")
+
+
+# --- the documents inside the columns: every field with its rule (issue 31) ----------------------------------------
+STUB_URL = "https://api.github.com/zen"  # contract §3: the stub plan's http_call
+STUB_METADATA = {"model": None, "tokens_used": 0, "latency_ms": 0}
+
+
+def _plan_params(value: Any, run: RunContext, row: dict) -> None:
+    urls = [STUB_URL] + ([run.http_call_url] if run.http_call_url else [])
+    expect(isinstance(value, dict) and value.get("url") in urls and value == {"url": value["url"], "method": "GET"},
+           " or ".join(repr({"url": url, "method": "GET"}) for url in reversed(urls)), value)
+
+
+class PlanDocument(BaseModel):
+    """runs.plan_json: the stub planner's plan for this goal and agent (contract §3)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    plan_id: rule("'stub-' + the agent's first 8 characters (contract §3)",
+                  equals(lambda run, row: f"stub-{run.agent_id[:8]}", "the stub plan's id"))
+    agent_id: rule("the --agent-id passed (contract §3)", equals(lambda run, row: run.agent_id, "the agent passed"))
+    goal: rule("the --goal passed, whole (contract §3)", equals(lambda run, row: run.goal, "the goal passed"))
+    planner: constant("stub", "PLANNER_BACKEND's default, contract §3")
+    steps: unchecked("each step has rules of its own (runs.plan_json.step)")
+    metadata: rule("{'model': None, 'tokens_used': 0, 'latency_ms': 0} (the stub planner's, contract §3)",
+                   equals(lambda run, row: STUB_METADATA, "the stub planner's metadata"))
+
+
+class PlanStep(BaseModel):
+    """A step of runs.plan_json: the stub's one step for this goal (contract §3)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step_id: rule("1, 2, … in order (contract §3)", equals(lambda run, row: row["_position"] + 1, "its position + 1"))
+    description: rule("'Execute goal: ' + the goal's first 50 characters (contract §3)",
+                      equals(lambda run, row: f"Execute goal: {run.goal[:50]}", "the stub's description of this goal"))
+    skill: rule("the step row's skill_name, the first registered skill (contract §3)",
+                equals(lambda run, row: next((s.get("skill_name") for s in run.steps
+                                              if s.get("step_index") == row["_position"]), "http_call"),
+                       "the skill of its step row"))
+    params: rule("{'url': …, 'method': 'GET'}: the stub's URL, or the one the suite's http_call answer gave this run "
+                 "(the reference honours REFERENCE_HTTP_CALL_URL; contract §3)", _plan_params)
+    depends_on: rule("[] (the stub's one step depends on nothing, contract §3)",
+                     lambda value, run, row: expect(value == [], "[]", value))
+
+
+def _call_step(run: RunContext, row: dict) -> dict:
+    return next((s for s in run.steps if s.get("step_index") == row["_position"]), {})
+
+
+class ToolCall(BaseModel):
+    """An entry of runs.tool_calls_json: the call its step made (contract §1, §4)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step_id: rule("its plan step's step_id (contract §4)",
+                  equals(lambda run, row: run.plan_step(row["_position"]).get("step_id"), "the plan step's step_id"))
+    skill: rule("its step row's skill_name (contract §4)",
+                equals(lambda run, row: _call_step(run, row).get("skill_name"), "the step row's skill_name"))
+    status: rule("its step row's status (contract §4)",
+                 equals(lambda run, row: _call_step(run, row).get("status"), "the step row's status"))
+    result: rule("its step row's outcome_data (contract §4 record_step)",
+                 equals(lambda run, row: parse_json(_call_step(run, row).get("outcome_data")),
+                        "the step row's outcome_data"))
+
+
+def _outcome_status(value: Any, run: RunContext, row: dict) -> None:
+    expected = {"succeeded": "ok", "failed": "error", "failure": "error"}.get(row.get("_step_status"))
+    expect(value == expected, f"{expected!r}, as the step is {row.get('_step_status')!r}", value)
+
+
+class StepOutcome(BaseModel):
+    """aos_trace_steps.outcome_data: http_call's result (contract §3, backend/app/skills/http_call.py)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: rule("'ok' for a succeeded step, 'error' for a failed one (contract §3 http_call)", _outcome_status)
+    code: rule("an HTTP status: 2xx for a succeeded step (contract §3 http_call)",
+               lambda value, run, row: expect(isinstance(value, int) and (200 <= value < 300 or
+                                                                          row.get("_step_status") != "succeeded"),
+                                              "an HTTP status, 2xx for a succeeded step", value))
+    body: rule("the answer's text (contract §3: not fixed, a string)",
+               lambda value, run, row: expect(isinstance(value, str), "a string", value))
+    error: absent_field("absent from a succeeded step's result (contract §3 http_call)")
+
+
+class TraceMetadata(BaseModel):
+    """aos_traces.metadata: complete_trace's {'duration_ms': …} (contract §4 step 7), not the backfill's."""
+
+    model_config = ConfigDict(extra="allow")
+
+    duration_ms: rule("runs.duration_ms, the same number (contract §4 step 7)",
+                      equals(lambda run, row: run.run.get("duration_ms"), "runs.duration_ms"))
+    source: absent_field("absent: {'source': 'cli_backfill'} is the CLI backfill's (contract §1)")
+
+
+# The documents of each table's columns: (column, document table, whether the column holds a list of documents).
+DOCUMENTS = {
+    "runs": [("plan_json", "runs.plan_json", False), ("tool_calls_json", "runs.tool_calls_json", True)],
+    "aos_traces": [("metadata", "aos_traces.metadata", False)],
+    "aos_trace_steps": [("outcome_data", "aos_trace_steps.outcome_data", False)],
+}
+
+
+def documents_of(table: str, rows: list[dict]) -> dict[str, list[dict]]:
+    """The documents inside `table`'s JSON columns, by document table: what each field's rule reads. A column that
+    does not parse gives none (its column rule says so); the plan's steps are documents of their own."""
+    found: dict[str, list[dict]] = {}
+    for column, document, many in DOCUMENTS.get(table, []):
+        for row in rows:
+            value = parse_json(row.get(column))
+            items = value if many and isinstance(value, list) else [value] if not many else []
+            items = [dict(item, _step_status=row.get("status")) if table == "aos_trace_steps" else item
+                     for item in items if isinstance(item, dict)]
+            found.setdefault(document, []).extend(items)
+            if document == "runs.plan_json":
+                found.setdefault("runs.plan_json.step", []).extend(
+                    step for item in items for step in (item.get("steps") or []) if isinstance(step, dict))
+    return found
+
+
 # --- the table and its evaluation ---------------------------------------------------------------------------------
 TABLES: dict[str, type[BaseModel]] = {
     "runs": RunRow,
@@ -599,7 +761,15 @@ TABLES: dict[str, type[BaseModel]] = {
     "coordinator.trace": CoordinatorTrace,
     "coordinator.step": CoordinatorStep,
     "cli": CliLines,
+    "agents": AgentRow,
+    "runs.plan_json": PlanDocument,
+    "runs.plan_json.step": PlanStep,
+    "runs.tool_calls_json": ToolCall,
+    "aos_traces.metadata": TraceMetadata,
+    "aos_trace_steps.outcome_data": StepOutcome,
 }
+DOCUMENT_TABLES = {"runs.plan_json", "runs.plan_json.step", "runs.tool_calls_json", "aos_traces.metadata",
+                   "aos_trace_steps.outcome_data"}
 DATABASE_TABLES = ("runs", "aos_traces", "aos_trace_steps")
 
 
@@ -625,6 +795,11 @@ def declared(table: str) -> dict[str, str]:
 def is_checked(table: str, column: str) -> bool:
     extra = TABLES[table].model_fields[column].json_schema_extra or {}
     return extra.get("checked", True)
+
+
+def is_optional(table: str, column: str) -> bool:
+    """A document field whose rule is that it is absent, or may be."""
+    return (TABLES[table].model_fields[column].json_schema_extra or {}).get("optional", False)
 
 
 def proving_test(table: str, column: str) -> str | None:
@@ -653,6 +828,11 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
                 message = str(problem.get("ctx", {}).get("error") or problem["msg"]).removeprefix("Value error, ")
                 prefix = f"{table}.{column}" + (f" of row {position}" if len(rows) > 1 else "")
                 failures.setdefault(column, f"{prefix}: {message}")
+        if table in DOCUMENT_TABLES:  # a document's field is there or missing: a missing one breaks its rule
+            for column in declared(table):
+                if column not in row and is_checked(table, column) and not is_optional(table, column):
+                    prefix = f"{table}.{column}" + (f" of row {position}" if len(rows) > 1 else "")
+                    failures.setdefault(column, f"{prefix}: expected the field, observed it missing")
     results = []
     for column, text in declared(table).items():
         if only is not None and column not in only:
@@ -663,7 +843,9 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
         present = any(column in row for row in rows)
         if not is_checked(table, column):
             results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", observed if present else None))
-        elif rows and not present:
+        elif rows and not present and table in DOCUMENT_TABLES and is_optional(table, column):
+            results.append(RuleResult(f"{table}.{column}", text, "PASS", None, ""))
+        elif rows and not present and column not in failures:
             results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", None,
                                       "the target's schema has no such column"))
         elif column in failures:
@@ -674,7 +856,7 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
         else:
             results.append(RuleResult(f"{table}.{column}", text, "PASS", observed, "", proving_test(table, column)))
     for column in (columns or []) if only is None else []:
-        if column not in model.model_fields:
+        if column not in model.model_fields and not column.startswith("_"):
             observed = [row.get(column) for row in rows] if len(rows) != 1 else rows[0].get(column)
             results.append(RuleResult(f"{table}.{column}", "no rule", "NOT CHECKED", observed))
     return results
