@@ -85,7 +85,7 @@ def test_plain_robot_without_activation_still_gives_the_evidence_and_the_verdict
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert result.stdout.count(VERDICT) == 1 and f"Evidence: {outdir / 'evidence.md'}" in result.stdout
     assert (outdir / "evidence.json").is_file() and (outdir / "evidence.md").is_file()
-    assert not (outdir / "xunit.xml").exists(), "without robot.args there is no xUnit file (README says so)"
+    assert not (outdir / "xunit.xml").exists(), "without robot.args there is no xUnit file (docs/configuration.md says so)"
     evidence = json.loads((outdir / "evidence.json").read_text())
     assert evidence["target"]["Backend Python"] == str(checkout / ".venv/bin/python")
     assert not list(scratch.glob("runproof-pg-*")), "the throwaway PostgreSQL was left behind"
@@ -135,8 +135,8 @@ def test_a_private_tmpdir_as_root_with_nowhere_else_stops_in_one_line(private_tm
     assert not list(private.glob("runproof-pg-*"))
 
 
-def test_the_readmes_migrate_command_gets_the_backends_interpreter(tmp_path, postgres):
-    """The README's recipe as written: a base-table step through psql, then "$BACKEND_PYTHON" -m alembic, with a
+def test_the_documented_migrate_command_gets_the_backends_interpreter(tmp_path, postgres):
+    """docs/real-backend.md's recipe as written: a base-table step through psql, then "$BACKEND_PYTHON" -m alembic, with a
     BACKEND_PYTHON whose path has a space (exported to the command by the suite, quoted by the command)."""
     from conftest import REFERENCE_BACKEND
     from runproof.target.throwaway_postgres import migrate

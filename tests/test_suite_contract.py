@@ -222,7 +222,3 @@ def test_a_given_agent_of_the_runs_own_tenant_has_the_tenants_source_proven_else
     assert fnmatch.fnmatchcase(run.evidence["tenant_source"], source), run.evidence["tenant_source"]
 
 
-def test_the_readme_shows_the_rule_table_as_the_rules_declare_it():
-    from runproof.rules.table import markdown_table
-
-    assert markdown_table() in (ROOT / "README.md").read_text(), "README's rule table is stale: python libraries/runproof/rules/table.py"

@@ -1,6 +1,6 @@
 """The run's timeline as an SVG picture, drawn with drawsvg.
 
-Why drawsvg and not a plotting library: the suite is CPU-bound on a two-core machine (README "Performance"), and
+Why drawsvg and not a plotting library: the suite is CPU-bound on a two-core machine (docs/performance.md), and
 matplotlib's import alone cost 0.5 s of CPU per run (about a tenth of the bare plan under the `real-online`
 profile), paid in every run. drawsvg (≈ 0.05 s to import) writes the SVG — elements,
 attributes, escaping; what it cannot do is chart layout, so the one scale this picture needs (seconds → x, "nice"

@@ -1,4 +1,4 @@
-"""Plan §5, the coordinator tests, observed at the source (contract §6, §8; README "Coordinator tests, observed").
+"""Plan §5, the coordinator tests, observed at the source (contract §6, §8; docs/observation.md).
 
 The plan's command runs with two additions, declared as a plan deviation: the suite's own pytest plugin
 (probe/runproof_pytest_observer.py, `-p`, from probe/ added to PYTHONPATH) and coverage.py restricted to the

@@ -1,4 +1,5 @@
-"""`rebot --merge --prerebotmodifier merged_verdict first.xml rerun.xml`: the verdict of the merged run.
+"""The verdict of a merged run: `rebot --merge --prerebotmodifier runproof.robot_hooks.merged_verdict --output output.xml
+first.xml rerun.xml` (without --output rebot writes no output.xml; docs/exit-code-selection-rerun-merge.md).
 
 rebot's merge replaces each rerun test in the first run's tree, but keeps the rerun's suite metadata as it is — a
 rerun of the failed tests says "PARTIAL — only part of the plan was selected" over a run that may still be failing.

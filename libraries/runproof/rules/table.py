@@ -4,7 +4,7 @@ Each field is a column of `runs`, `aos_traces` or `aos_trace_steps`, a field of 
 the customer CLI prints, and declares what every correct run has there — derived from the plan and the backend
 contract (§1–§8): equal to an input, equal to another fact, inside a window, consistent with another column, of a
 given shape — or `not checked: <reason>` where the contract fixes nothing. The checks are driven by these models
-(pydantic validates a row with the run's inputs and its other rows as validation context); the README's table and
+(pydantic validates a row with the run's inputs and its other rows as validation context); docs/rules.md and
 `evidence.json` → `rules` are rendered from them; a column the target's schema has and no model names is reported
 as NOT CHECKED, "no rule".
 
@@ -172,7 +172,7 @@ def planned(check: Check) -> Check:
 
 
 def rule(text: str, check: Check) -> Any:
-    """A column whose value must hold `check(value, context, row)`; `text` is the rule as the README shows it."""
+    """A column whose value must hold `check(value, context, row)`; `text` is the rule as docs/rules.md shows it."""
 
     def validate(value: Any, info: ValidationInfo) -> Any:
         judge(check, value, info)
@@ -863,12 +863,28 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
 
 
 def markdown_table() -> str:
-    """The rules as the README shows them: one row per column or field."""
+    """The rules as docs/rules.md shows them: one row per column or field."""
     lines = ["| fact | rule |", "|---|---|"]
     for table in TABLES:
         lines += [f"| `{table}.{column}` | {text.replace('|', '/')} |" for column, text in declared(table).items()]
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # the README's table: python libraries/runproof/rules/table.py
-    print(markdown_table())
+def markdown_page() -> str:
+    """docs/rules.md as a whole: a heading, where it comes from, and the table (tests/test_docs.py keeps them equal)."""
+    return "\n".join([
+        "# The rules table",
+        "",
+        "Generated from the code: `python -m runproof.rules.table > docs/rules.md` writes this file from",
+        "`libraries/runproof/rules/table.py`, and `tests/test_docs.py` fails when the two differ. Edit the rules there,",
+        "never here. One row per column of `runs`, `aos_traces` and `aos_trace_steps`, per field of the coordinator's",
+        "answer and per line the customer CLI prints. How the suite applies them:",
+        "[how-it-judges.md](how-it-judges.md#the-rules-table).",
+        "",
+        markdown_table(),
+        "",
+    ])
+
+
+if __name__ == "__main__":  # docs/rules.md: python -m runproof.rules.table > docs/rules.md
+    print(markdown_page(), end="")
