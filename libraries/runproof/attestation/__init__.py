@@ -29,5 +29,5 @@ PAYLOAD_TYPE = "application/vnd.in-toto+json"
 DEFAULT_FILES = {"output": "output.xml", "evidence.json": "evidence.json", "evidence.md": "evidence.md",
                  "xunit": "xunit.xml", "report": "report.html", "log": "log.html", "timeline": "timeline.svg"}
 
-KEY_VARIABLE = "ATTESTATION_KEY"           # the Robot variable (a Secret): a PEM value or the path of a PEM file
+KEY_VARIABLE = "SIGNING_KEY"             # the Robot variable (a Secret): a PEM value or the path of a PEM file
 KEY_ENVIRONMENT = "RUNPROOF_SIGNING_KEY"   # its default, and rebot's and runproof-verify's source of a key

@@ -329,7 +329,7 @@ class Evidence:
 
     @staticmethod
     def _signing_key() -> str | None:
-        """The signing key's PEM value or file (Robot variable ATTESTATION_KEY, a Secret), or None."""
+        """The signing key's PEM value or file (Robot variable SIGNING_KEY, a Secret), or None."""
         from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
         try:
