@@ -97,7 +97,8 @@ def test_every_run_leaves_an_attestation_that_verifies_untouched(signed_run, key
     assert ours["verdict"] == evidence["result_line"] and ours["runId"] == evidence["run_id"]
     assert ours["rootHash"] == evidence["root_hash"] and ours["alembicHead"]
     assert ":***@" not in ours["database"] and "@" in ours["database"]
-    assert f"Attestation: " in signed_run.stdout and "signed by Ed25519 key" in signed_run.stdout
+    assert "Attestation: " in signed_run.stderr and "signed by Ed25519 key" in signed_run.stderr  # stdout ends on the exit code's reason
+    assert signed_run.stdout.strip().splitlines()[-1].startswith("Green (exit code 0)")
     done = verify(outdir, "--public-key", str(keys["public"]), database_url=module_database)
     assert done.returncode == 0, done.stdout
     assert "not checked" not in done.stdout
@@ -153,7 +154,7 @@ def test_the_wrong_public_key_fails(signed_run, keys):
 def test_an_unsigned_attestation_says_so_and_fails_a_key(failed_run, keys):
     envelope = json.loads((failed_run.outdir / ENVELOPE).read_text())
     assert envelope["signatures"] == [] and envelope["runproofNote"].startswith("unsigned: no signing key was given")
-    assert "unsigned: no signing key was given" in failed_run.stdout
+    assert "unsigned: no signing key was given" in failed_run.stderr
     done = verify(failed_run.outdir, "--public-key", str(keys["public"]))
     assert done.returncode != 0 and f"FAIL {ENVELOPE}: signature: it is unsigned" in done.stdout
 

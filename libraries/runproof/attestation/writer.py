@@ -75,4 +75,5 @@ class Attester(LoggerApi):
             line = write_attestation(self.folder, self.files, self.predicate(self.folder), self.key)
         except Exception as exc:  # noqa: BLE001 - the attestation must never cost the run its exit code
             line = f"runproof: the attestation could not be written: {one_line(mask(exc))}"
-        print(mask(line), file=sys.__stdout__)
+        # On stderr: the console's last stdout line stays the reason for the exit code (evidence/console.py).
+        print(mask(line), file=sys.__stderr__)
