@@ -13,7 +13,7 @@ CHECKOUT := $(CURDIR)
 ROBOT_ARGS := --argumentfile robot.args
 unexport ROBOT_OPTIONS
 
-.PHONY: setup venv-belongs-here postgres run test pytest lint dryrun suite mutants bench browser clean
+.PHONY: setup venv-belongs-here postgres run verify test pytest lint dryrun suite mutants bench browser clean
 
 setup: venv-belongs-here $(VENV)/.installed postgres
 
@@ -40,6 +40,11 @@ endif
 
 run: setup
 	$(ROBOT) $(ROBOT_ARGS) suites/
+
+# Does results/ still say what its run found? Every subject's digest, the evidence against output.xml; the signature
+# with PUBLIC_KEY=file.pem, the run's rows with DATABASE_URL set (read-only). docs/attestation.md.
+verify: setup
+	$(VENV)/bin/runproof-verify results $(if $(PUBLIC_KEY),--public-key "$(PUBLIC_KEY)")
 
 pytest: setup
 	$(PYTHON) -m pytest tests -q
@@ -70,4 +75,4 @@ browser: setup
 	RUNPROOF_BROWSER=1 $(PYTHON) -m pytest tests/test_browser.py -q
 
 clean:
-	rm -rf $(VENV) results/*.html results/*.xml results/*.json results/*.md
+	rm -rf $(VENV) results/*.html results/*.xml results/*.json results/*.md results/*.svg

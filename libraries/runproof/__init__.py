@@ -7,9 +7,11 @@ The package, by concern (each subpackage's docstring says more):
 - `facts/`: the suite's own model and the backend's call graph;
 - `rules/`: every fact the run leaves and its rule, the HASH_CHAIN, the coordinator tests' judgement;
 - `evidence/`: evidence.json / evidence.md, causes, the console verdict, the timeline, masking;
-- `robot_hooks/`: variable files, the pre-rebot modifier, the one robot command line.
+- `robot_hooks/`: variable files, the pre-rebot modifier, the one robot command line;
+- `attestation/`: the signed in-toto attestation of every run and merge, and `runproof-verify` (docs/attestation.md).
 
-Imports go one way: `robot_hooks` and `keywords` import the other subpackages, never the reverse.
+Imports go one way: `robot_hooks` and `keywords` import the other subpackages, never the reverse; `attestation`'s
+writer is imported by them, and only its `verify` command imports `keywords`' judgement.
 Every keyword library declares the same version and documentation format (Markdown, rendered by libdoc with the
 `markdown` package).
 """

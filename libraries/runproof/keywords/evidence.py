@@ -32,9 +32,14 @@ from runproof.keywords.run_facts import FACTS, NOT_REACHED
 from runproof.keywords.run_selection import added_reason
 from runproof.facts.suite_model import full_suite, message_line
 from runproof.evidence.timeline_picture import PICTURE, render_timeline
+from runproof.attestation import KEY_VARIABLE, OUTPUTS as ATTESTATION_OUTPUTS
+from runproof.attestation.statement import run_predicate
+from runproof.attestation.writer import Attester
 
 BACKEND_SOURCE = "Backend source"  # the digest Record The Target gives every test (libraries/runproof/robot_hooks/merged_verdict.py)
-STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml", PICTURE)  # a picture left by an earlier run is not this one
+RUN_FOLDER = "Evidence folder"  # where the test's run wrote its evidence and attestation: a merge names that attestation
+# A picture or an attestation left by an earlier run is not this one.
+STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml", PICTURE, *ATTESTATION_OUTPUTS)
 
 
 def _now() -> str:
@@ -167,6 +172,8 @@ class Evidence:
     def end_test(self, data, result) -> None:
         # Which code this result is about, for a merge (libraries/runproof/robot_hooks/merged_verdict.py): "unknown" before the fingerprint.
         result.metadata[BACKEND_SOURCE] = self.target.get(BACKEND_SOURCE) or "unknown"
+        if self.outdir is not None:
+            result.metadata[RUN_FOLDER] = str(self.outdir.resolve())
         message = message_line(result.message)
         self.outcomes[result.name] = (_status(result.status, message), message)
         self.order.append(result.name)
@@ -187,6 +194,8 @@ class Evidence:
         self._write(document)
         self.final = True
         console_verdict.print_verdict(self.outdir)
+        # output.xml, log.html and report.html do not exist yet: Robot tells the attester each, and closes it last.
+        Attester(self.outdir, lambda _: run_predicate(document), self._signing_key()).register()
 
     def _draw_timeline(self) -> str | None:
         """Draw the run's timeline into the output folder. None when there is nothing to draw (the customer CLI
@@ -319,6 +328,18 @@ class Evidence:
             print(f"runproof: cannot write the evidence to {self.outdir}: {exc.strerror or exc}", file=sys.__stderr__)
 
     @staticmethod
+    def _signing_key() -> str | None:
+        """The signing key's PEM value or file (Robot variable SIGNING_KEY, a Secret), or None."""
+        from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+
+        try:
+            key = BuiltIn().get_variable_value("${%s}" % KEY_VARIABLE)
+        except RobotNotRunningError:
+            return None
+        value = getattr(key, "value", key)
+        return value if isinstance(value, str) and value.strip() else None
+
+    @staticmethod
     def _dry_run() -> bool:
         from robot.running.context import EXECUTION_CONTEXTS
 
@@ -370,10 +391,12 @@ def show_verdict(suite, document: dict, picture: str | None = None) -> None:
         suite.metadata["Timeline"] = f"[{picture}#|the run on one time axis ({picture})]"
 
 
-def judge_result(suite, outcomes: dict[str, tuple[str, str]] | None = None) -> dict:
+def judge_result(suite, outcomes: dict[str, tuple[str, str]] | None = None, prerequisites_apart: bool = False) -> dict:
     """The evidence's judgement of a finished result tree (e.g. merged by rebot): every test in it counts as selected
     — a merge of a complete run and its rerun is a complete run. `outcomes` may give each test's status and one-line
-    message (rebot rewrites merged messages); by default they are read from the tests."""
+    message (rebot rewrites merged messages); by default they are read from the tests. `prerequisites_apart`: judge
+    one run's result as its evidence did — a test added as a prerequisite (run_selection) runs and counts, but no
+    criterion is judged on it (runproof-verify)."""
     judge = Evidence()
     tests = list(suite.all_tests)
     for test in tests:
@@ -381,7 +404,10 @@ def judge_result(suite, outcomes: dict[str, tuple[str, str]] | None = None) -> d
         judge.outcomes[test.name] = (_status(status, message), message)
         judge.order.append(test.name)
     judge.all_selected = [t.name for t in tests]
-    judge.selected = {ac: [t.name for t in tests if t.tags.match(ac)] for ac in CRITERIA}
+    if prerequisites_apart:
+        judge.prerequisites = {t.name: reason for t in tests if (reason := added_reason(t)) is not None}
+    chosen = [t for t in tests if t.name not in judge.prerequisites]
+    judge.selected = {ac: [t.name for t in chosen if t.tags.match(ac)] for ac in CRITERIA}
     whole = list(full_suite(str(suite.source)).all_tests) if suite.source else tests
-    judge.plan_complete = all(t.name in set(judge.all_selected) for t in whole if not t.tags.match("beyond-plan"))
+    judge.plan_complete = all(t.name in {t.name for t in chosen} for t in whole if not t.tags.match("beyond-plan"))
     return judge.document()

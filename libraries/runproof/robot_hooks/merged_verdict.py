@@ -13,17 +13,25 @@ Each test's result carries the digest of the backend source it ran against (meta
 evidence listener). A merge of runs against different code — "fix the backend, then --rerunfailed" — proves nothing
 about either: unless every test carries the same known digest, every test is made FAIL, its message naming the digests,
 so the merged verdict is FAIL and rebot's exit code is not 0.
+
+The merge gets its own attestation (runproof.attestation): rebot's output.xml, log.html and report.html by digest, the
+merged verdict, and the attestations of the runs whose results it holds (each test names its run's folder, metadata
+`Evidence folder`), signed with RUNPROOF_SIGNING_KEY when that is set. `runproof-verify` follows them.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 
 from robot.api import SuiteVisitor
 
+from runproof.attestation import KEY_ENVIRONMENT
+from runproof.attestation.statement import merge_predicate, merged_runs
+from runproof.attestation.writer import Attester
 from runproof.criteria import CRITERIA
-from runproof.keywords.evidence import BACKEND_SOURCE, judge_result, show_verdict
+from runproof.keywords.evidence import BACKEND_SOURCE, RUN_FOLDER, judge_result, show_verdict
 
 NEW_MESSAGE = re.compile(r'<span class="new-message">New message:</span> (.*?)<br>', re.S)
 ADDED = re.compile(r"^\*HTML\* Test added from merged output\.(?:<hr>(.*))?$", re.S)
@@ -62,6 +70,10 @@ class merged_verdict(SuiteVisitor):  # noqa: N801 — the name rebot's --prerebo
                     f" (and {len(tests) - 1} more passed)" if len(tests) > 1 else "")
         suite.metadata.pop("Timeline", None)  # each run's picture stays in its own output folder, not the merged one
         suite.metadata["Merged"] = "yes: the verdict is computed from the merged tests (merged_verdict)"
+        folders = [test.metadata.get(RUN_FOLDER, "") for test in suite.all_tests]
+        folders = [folder for folder in folders if folder]
+        Attester(None, lambda folder: merge_predicate(document, suite, merged_runs(folder, folders)),
+                 os.environ.get(KEY_ENVIRONMENT)).register()
 
 
 def refuse_other_code(suite) -> None:
