@@ -7,6 +7,7 @@ Documentation    Beyond the plan: what relates the run to other runs, tenants, c
 
 Library          runproof.keywords.provenance.Provenance
 Resource         ../resources/beyond_the_plan.resource
+Resource         ../resources/coordinator_tests.resource
 
 Test Tags        beyond-plan
 
@@ -49,6 +50,13 @@ Execution Ran Through RunRunner In A Real Run
     [Documentation]    Plan §1 "Execution via `RunRunner`", observed: `RunRunner.run` executed in a real `cus_cli run`
     ...    (the earlier neighbour, traced), and the message shows the chain of calls that reached it.
     The Run Path Should Have Executed    RunRunner
+
+The Coordinator Tests Ran The Product's Coordinator
+    [Documentation]    Beyond plan §5: the coordinator tests passed (AC5), and get_run_proof and the hash-chain code of
+    ...    the product's coordinator ran under them — not a copy of it, not a mock (coverage.py in the backend's
+    ...    interpreter, started before the tests' conftests).
+    Depends On Test    The Backend's Interpreter Has Coverage For The Coordinator Tests
+    The Coordinator Tests Should Have Run The Coordinator
 
 The Internal CLI Creates No Customer Run When Its Commands Run
     [Documentation]    Plan §1 "`int_cli.py` contains no customer run creation", by behaviour rather than by grep:

@@ -113,7 +113,7 @@ class CoordinatorTests:
         if result.rc != 0:
             lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
             raise CoordinatorTestsFailed(one_line(
-                f"coverage.py is not importable in BACKEND_PYTHON ({lines[-1] if lines else 'no output'}),"
+                f"configuration: coverage.py is not importable in BACKEND_PYTHON ({lines[-1] if lines else 'no output'}),"
                 f" and AC5 measures the coordinator with it; add it with: {python} -m pip install {_coverage_pin()}", 600))
         return result.stdout.strip()
 
@@ -122,8 +122,9 @@ class CoordinatorTests:
         """Every test the file defines, every item pytest collected with its outcome, and the coordinator's coverage.
 
         Given the finished pytest's result, the backend folder, the test file and pytest's closing line (the claim).
-        Returns `tests` (`pytest_tests`), `coverage` (`coordinator_coverage`), `problem` (None when AC5 holds) and
-        `summary`.
+        Returns `tests` (`pytest_tests`), `coverage` (`coordinator_coverage`), `problem` (None when AC5 holds: the
+        plan's §5, which needs no coverage), `coverage_problem` (None when the tests ran the product's coordinator,
+        beyond the plan) and `summary`.
 
         Example: `${observed}=    Observe The Coordinator Tests    ${result}    ${BACKEND_DIR}    ${COORDINATOR_TESTS}    ${line}`
         """
@@ -134,7 +135,7 @@ class CoordinatorTests:
             shutil.rmtree(path.parent, ignore_errors=True)
         if not exists:
             lines = [line for line in (result.stderr + "\n" + result.stdout).splitlines() if line.strip()]
-            return {"tests": [], "coverage": None, "summary": claim, "problem": one_line(
+            return {"tests": [], "coverage": None, "summary": claim, "coverage_problem": None, "problem": one_line(
                 f"the coordinator tests could not be observed: pytest exited {result.rc} before the suite's observer "
                 f"wrote anything: {lines[-1] if lines else 'no output'}")}
         logger.info(mask(f"what the observer saw inside pytest:\n{json.dumps(observed, indent=1)}"))
@@ -147,10 +148,11 @@ class CoordinatorTests:
         if "functions" in figures:
             figures["figure"] = self._figure(figures)
         judgement = {"tests": tests, "coverage": figures, "summary": claim,
-                     "problem": self._problem(problems, defined, figures, observed, result.rc, claim)}
+                     "problem": self._problem(problems, defined, observed, result.rc, claim),
+                     "coverage_problem": self._coverage_problem(figures)}
         return judgement
 
-    def _problem(self, problems: dict, defined: list, figures: dict, observed: dict, rc: int, claim: str) -> str | None:
+    def _problem(self, problems: dict, defined: list, observed: dict, rc: int, claim: str) -> str | None:
         hooks = observed.get("hooks", {})
         if "failed" in problems:
             return one_line(f"the coordinator tests failed (exit {rc}): {claim} — failed: {_some(problems['failed'])}", 800)
@@ -172,8 +174,12 @@ class CoordinatorTests:
         if observed.get("exit_status") != 0 or rc != 0:
             return one_line(f"pytest exited {rc} (session status {observed.get('exit_status')}) though every test "
                             f"passed: {claim}")
+        return None
+
+    @staticmethod
+    def _coverage_problem(figures: dict) -> str | None:
         if "error" in figures:
-            return one_line(f"the coordinator's coverage could not be measured: {figures['error']}")
+            return one_line(f"configuration: the coordinator's coverage could not be measured: {figures['error']}")
         module = Path(COORDINATOR).name
         idle = coordinator_not_exercised(figures, module)
         if idle:
@@ -183,17 +189,32 @@ class CoordinatorTests:
 
     @keyword
     def coordinator_tests_should_have_passed_as_observed(self, judgement: dict) -> str:
-        """AC5: every defined test was collected, every item ran and passed, and get_run_proof and the hash-chain
-        code ran under them.
+        """AC5, plan §5: every defined test was collected, every item ran and passed, pytest exited 0 — observed
+        inside pytest. Needs no coverage: whether they ran the product's coordinator is the next keyword's.
 
-        Given what `Observe The Coordinator Tests` returned. Returns the line that proved it.
+        Given what `Observe The Coordinator Tests` returned. Returns the line that proved it; raises
+        `CoordinatorTestsFailed` with the first problem.
 
         Example: `${summary}=    Coordinator Tests Should Have Passed As Observed    ${judgement}`
         """
         if judgement["problem"]:
             raise CoordinatorTestsFailed(judgement["problem"])
-        return (f"{judgement['summary']}; {len(judgement['tests'])} items observed passed; "
-                f"{judgement['coverage']['figure']}")
+        return f"{judgement['summary']}; {len(judgement['tests'])} items observed passed"
+
+    @keyword
+    def coordinator_tests_should_have_run_the_coordinator(self, judgement: dict) -> str:
+        """Beyond the plan: get_run_proof and the hash-chain code of the product's coordinator ran under the tests
+        (coverage.py in the backend's interpreter). A coverage that could not be measured is the suite's
+        configuration, said so, never the product failing AC5.
+
+        Given what `Observe The Coordinator Tests` returned. Returns the coverage figure; raises
+        `CoordinatorTestsFailed`.
+
+        Example: `${figure}=    Coordinator Tests Should Have Run The Coordinator    ${judgement}`
+        """
+        if judgement.get("coverage_problem"):
+            raise CoordinatorTestsFailed(judgement["coverage_problem"])
+        return judgement["coverage"]["figure"]
 
     @staticmethod
     def _figure(figures: dict) -> str:
