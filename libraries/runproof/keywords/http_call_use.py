@@ -46,7 +46,8 @@ class HttpCallUse:
     def run_should_use_http_call(self, skills: list[str], run: dict, steps: list[dict], url: str = "",
                                  hits: int | None = None) -> str:
         """When the registry lists http_call, the run's plan and its executed steps use http_call, and — where the
-        suite answers http_call itself (`hits` is not None) — its answer was reached by the run's request; when the
+        suite answers http_call itself (`hits` is not None) — its answer received exactly one request per http_call
+        step of the run that succeeded (the URL is the run's own, so no other run's request counts); when the
         registry does not list it, the plan does not use it.
 
         Given `skills` — from `list-skills`; `run` — the runs row; `steps` — its step rows; `url` — the planned
@@ -72,9 +73,12 @@ class HttpCallUse:
             raise AssertionError(f"the skill registry lists {SKILL}, but run {run['id']} did not use it: {facts}")
         if hits is None:
             answered = f"its request went to {url or 'no URL'}, not to an answer of the suite's (not counted)"
-        elif hits < 1:
-            raise AssertionError(f"run {run['id']} executed {SKILL}, but the suite's answer at {url} received no "
-                                 f"request from it: the step did not really call out ({facts})")
+        elif hits != (expected := sum(step.get("status") == "succeeded" for step in steps
+                                          if (step.get("skill_name") or step.get("skill_id")) == SKILL)):
+            raise AssertionError(f"run {run['id']} has {expected} {SKILL} step(s) that succeeded, and the suite's answer "
+                                 f"at {url} received {hits} request(s) from it: expected exactly one per step "
+                                 f"({'a step that did not really call out' if hits < expected else 'a request repeated'};"
+                                 f" {facts})")
         else:
             answered = f"the suite's answer at {url} received {hits} request(s) from it"
         detail = f"the registry lists {SKILL}; {facts}; {answered}"
