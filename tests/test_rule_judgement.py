@@ -188,3 +188,30 @@ def test_no_fact_is_judged_in_two_places():
                        "origin_system_id", "source", "completed_at"):
             assert not re.search(rf"""\[["']{column}["']\]\s*!=|get\(["']{column}["']\)\s*!=""", library_sources[module]), (
                 f"{module} compares {column}: that is the rules table's to judge")
+
+
+def test_every_effect_is_counted_and_attributed_by_key():
+    """Issue 31: an added row under another key, a changed row and a removed row are each named; the runs' own rows,
+    found by the keys contract §4 writes them under, are accounted for."""
+    import json
+
+    from runproof.rules.effects import account_for_effects
+
+    def snapshot(**tables):
+        return {"rows": {t: [json.dumps(r) for r in rows] for t, rows in tables.items()},
+                "keys": {"runs": ["id"], "aos_traces": ["trace_id"], "agents": ["id"], "memories": []}}
+
+    other_agent = {"id": "b", "name": "theirs", "tenant_id": None}
+    before = snapshot(runs=[], aos_traces=[], agents=[{"id": "a", "name": "ours"}, other_agent], memories=[])
+    good = snapshot(runs=[{"id": "r1"}], aos_traces=[{"trace_id": "trace_r1", "run_id": "r1"}],
+                    agents=[{"id": "a", "name": "touched"}, other_agent], memories=[{"run_id": "r1", "text": "m"}])
+    lines, wrong = account_for_effects(before, good, {"the proof run": "r1"}, "a")
+    assert wrong == [] and "memories: 1 row(s) of the proof run" in lines
+    bad = snapshot(runs=[{"id": "r1"}], aos_traces=[{"trace_id": "trace_r1", "run_id": "r1"},
+                                                    {"trace_id": "trace_r1-preflight", "run_id": "r1-preflight"}],
+                   agents=[{"id": "a", "name": "ours"}, {**other_agent, "tenant_id": "T"}], memories=[])
+    _, wrong = account_for_effects(before, bad, {"the proof run": "r1"}, "a")
+    assert wrong == ['aos_traces row ["trace_r1-preflight"] was added by no run of the suite\'s',
+                     'agents row ["b"] was changed (tenant_id): a run changes no row it did not add']
+    _, wrong = account_for_effects(good, before, {"the proof run": "r1"}, "a")
+    assert any(line.startswith("runs row") and line.endswith("was removed") for line in wrong)

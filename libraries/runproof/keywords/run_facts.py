@@ -50,6 +50,7 @@ FACTS = {
     "other tenant proofs": SNIPPET,
     "look-alike key proofs": SNIPPET,
     "agent row": CLI_RUN,
+    "tables before": CLI_RUN,
     "coordinator tests observed": "Coordinator Tests Pass",
     "coordinator answer": SNIPPET,
 }

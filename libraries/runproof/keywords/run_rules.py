@@ -15,6 +15,7 @@ from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from runproof.evidence.masking import mask, one_line
 from runproof import DOC_FORMAT, VERSION
+from runproof.rules.effects import account_for_effects
 from runproof.rules.table import DATABASE_TABLES, DOCUMENTS, TABLES, RunContext, as_time, documents_of, evaluate
 
 
@@ -147,6 +148,46 @@ class RunRules:
         if wrong:
             raise RuleBroken(one_line(f"rows the invocation left are not accounted for: {'; '.join(wrong)}", 900))
         return "; ".join(lines)
+
+    @keyword
+    def select_every_row_as_json(self, table: str) -> str:
+        """The query that reads every row of `table` as JSON text (`row_to_json`), for `Effects Should Be Accounted
+        For`. Returns the SQL.
+
+        Example: `${sql}=    Select Every Row As JSON    runs`
+        """
+        return f"SELECT row_to_json(t)::text FROM {quoted(table)} t"
+
+    @keyword
+    def table_snapshot(self, rows: dict, keys: list) -> dict:
+        """Every table's rows (table → JSON texts) with its primary-key columns, as `Effects Should Be Accounted For`
+        compares them.
+
+        - `rows`: table → JSON texts; `keys`: `(table_name, column_name)` rows of the primary keys, in key order.
+        - Returns `{"rows": …, "keys": {table: [column, …]}}`.
+
+        Example: `${tables}=    Table Snapshot    ${rows}    ${keys}`
+        """
+        return {"rows": dict(rows), "keys": {table: [column for name, column in keys if name == table] for table in rows}}
+
+    @keyword
+    def effects_should_be_accounted_for(self, before: dict, after: dict, runs: dict, agent: str) -> str:
+        """Every effect of the invocation counted (issue 31): the rows of every table after the runs against the
+        snapshot taken before them, on the suite's own database. Each row added, changed or removed is one the runs
+        made under their keys (contract §4: their runs, traces and steps; rows of other tables that carry a run's
+        id, trace id or agent) or a failure naming table, key and columns. The suite's agent is left to its own
+        rule (`The Agent Row The CLI Made Holds Every Rule`).
+
+        - `before`, `after`: `rows` (table → JSON texts) and `keys` (table → primary-key columns); `runs`: label →
+          run id of every run the suite made (the proof run and its neighbours); `agent`: the suite's agent.
+        - Returns one line per table with effects; raises `RuleBroken` naming every effect nobody accounts for.
+
+        Example: `${detail}=    Effects Should Be Accounted For    ${before}    ${after}    ${runs}    ${agent}`
+        """
+        lines, wrong = account_for_effects(before, after, runs, agent)
+        if wrong:
+            raise RuleBroken(one_line(f"effects of the runs no rule accounts for: {'; '.join(wrong)}", 900))
+        return "; ".join(lines) or "no table changed"
 
     @keyword
     def every_rule_should_hold(self, results: list[dict]) -> str:
