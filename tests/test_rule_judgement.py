@@ -211,7 +211,7 @@ def test_every_effect_is_counted_and_attributed_by_key():
                                                     {"trace_id": "trace_r1-preflight", "run_id": "r1-preflight"}],
                    agents=[{"id": "a", "name": "ours"}, {**other_agent, "tenant_id": "T"}], memories=[])
     _, wrong = account_for_effects(before, bad, {"the proof run": "r1"}, "a")
-    assert wrong == ['aos_traces row ["trace_r1-preflight"] was added by no run of the suite\'s',
-                     'agents row ["b"] was changed (tenant_id): a run changes no row it did not add']
+    assert wrong == ['agents row ["b"] was changed (tenant_id): a run changes no row it did not add',
+                     'aos_traces row ["trace_r1-preflight"] was added by no run of the suite\'s']
     _, wrong = account_for_effects(good, before, {"the proof run": "r1"}, "a")
     assert any(line.startswith("runs row") and line.endswith("was removed") for line in wrong)
