@@ -58,6 +58,14 @@ The Coordinator Tests Ran The Product's Coordinator
     Depends On Test    The Backend's Interpreter Has Coverage For The Coordinator Tests
     The Coordinator Tests Should Have Run The Coordinator
 
+The Coordinator Tests Would Notice A Broken Coordinator
+    [Documentation]    Beyond plan §5: AC5's "tests pass" is worth something only if the tests can fail. The product's
+    ...    coordinator is broken in a few realistic ways (a link dropped from the chain, the steps read in another
+    ...    order, an empty chain verified, the tenant ignored, the status coerced otherwise), one per pytest run,
+    ...    through an import hook; each must make a test fail. A test defined twice or an assert on a tuple is named
+    ...    too. A survivor is a finding beyond the plan, never a failure of AC5.
+    The Coordinator Tests Should Notice A Broken Coordinator
+
 The Internal CLI Creates No Customer Run When Its Commands Run
     [Documentation]    Plan §1 "`int_cli.py` contains no customer run creation", by behaviour rather than by grep:
     ...    running int_cli's commands leaves no run, trace or agent row, and importing it does not import the

@@ -291,3 +291,46 @@ class TestDefinedTests:
     def test_an_item_that_never_ran_is_not_passed(self):
         assert item_outcome({"phases": {}}) == "did not run"
         assert item_outcome({"phases": {"setup": {"made": "passed"}}}) == "did not run"
+
+
+# --- §5 able to fail (issue 31) -------------------------------------------------------------------------------------
+def test_the_suite_and_the_hook_name_the_same_mutations():
+    import ast as python_ast
+
+    from runproof.rules.coordinator_test_judgement import MUTATIONS
+
+    tree = python_ast.parse((REFERENCE_BACKEND.parents[1] / "probe" / "runproof_mutation_hook.py").read_text())
+    (table,) = [node.value for node in tree.body if isinstance(node, python_ast.Assign)
+                and getattr(node.targets[0], "id", "") == "MUTATIONS"]
+    assert tuple(key.value for key in table.keys) == MUTATIONS
+
+
+@pytest.mark.parametrize("mutation", ["a link dropped from the chain", "steps read in another order",
+                                      "an empty chain verified", "the tenant ignored", "the status coerced otherwise"])
+def test_each_mutation_of_the_reference_coordinator_is_killed_by_its_tests(mutation, tmp_path):
+    import subprocess
+    import sys
+
+    from runproof.rules.coordinator_test_judgement import mutation_outcome
+
+    record = tmp_path / "record.txt"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f".:{REFERENCE_BACKEND.parents[1] / 'probe'}",
+           "RUNPROOF_MUTATION": mutation, "RUNPROOF_MUTATION_RECORD": str(record),
+           "RUNPROOF_MUTATION_MODULE": "app.hoc.cus.hoc_spine.orchestrator.coordinators.run_proof_coordinator"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_run_introspection_coordinators.py", "-q", "-p",
+                           "no:cacheprovider", "-p", "runproof_mutation_hook"], cwd=REFERENCE_BACKEND, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert mutation_outcome(record.read_text(), done.returncode, done.stdout) == "killed", done.stdout[-800:]
+
+
+def test_a_test_file_whose_tests_cannot_fail_is_named():
+    from runproof.rules.coordinator_test_judgement import hollow_assertions, mutation_outcome
+
+    source = ("def test_a():\n    assert (1 == 2, 'never checked')\n\n\ndef test_b():\n    assert True\n\n\n"
+              "def test_b():\n    pass\n")
+    assert hollow_assertions(source) == ["test_b is defined twice (lines 5 and 9): pytest runs only the later one",
+                                         "line 2 asserts a non-empty tuple, which is always true"]
+    assert hollow_assertions("def test_a():\n    assert (1, 2) == (1, 2)\n") == []
+    assert mutation_outcome("applied", 0, "19 passed") == "survived"
+    assert mutation_outcome("not applicable", 0, "") == "not applicable"
+    assert mutation_outcome("", 4, "ERROR: usage").startswith("not judged")

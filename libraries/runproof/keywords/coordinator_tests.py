@@ -18,9 +18,11 @@ from pathlib import Path
 
 from robot.api import logger
 from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
-from runproof.rules.coordinator_test_judgement import (NOT_PASSED_ORDER, coordinator_not_exercised, coverage_figures,
-                                        defined_tests, judge_tests)
+from runproof.rules.coordinator_test_judgement import (MUTATIONS, NOT_PASSED_ORDER, coordinator_not_exercised,
+                                                       coverage_figures, defined_tests, hollow_assertions, judge_tests,
+                                                       mutation_outcome)
 from runproof.evidence.masking import mask, one_line
 from runproof import DOC_FORMAT, PROBE_DIR, VERSION
 from runproof.target.reaper import Reaper
@@ -100,6 +102,53 @@ class CoordinatorTests:
                      f"that every test's outcome is observed inside pytest and the coordinator is shown to have run "
                      f"under the tests: pytest's closing line is the backend's own report of itself.")
         return {"plan": PLAN_COMMAND, "ran": ran, "deviation": deviation}
+
+    @keyword
+    def coordinator_mutations(self) -> list[dict]:
+        """The small, fixed set of realistic ways to break the product's coordinator that the backend's coordinator
+        tests should notice (probe/runproof_mutation_hook.py applies one per pytest process, through an import hook):
+        each with its `name`, the process `env` and the `record` file the hook writes.
+
+        Example: `${mutations}=    Coordinator Mutations`
+        """
+        folder = Path(Reaper.shared().temporary_folder("runproof-mutations-"))
+        module = COORDINATOR.removesuffix(".py").replace("/", ".")
+        return [{"name": name, "process": f"coordinator-mutation-{number}", "record": str(folder / f"{number}.txt"),
+                 "env": {"RUNPROOF_MUTATION": name, "RUNPROOF_MUTATION_MODULE": module,
+                         "RUNPROOF_MUTATION_RECORD": str(folder / f"{number}.txt")}}
+                for number, name in enumerate(MUTATIONS)]
+
+    @keyword
+    def coordinator_tests_should_notice_a_broken_coordinator(self, outcomes: list[dict], backend_dir: str,
+                                                             test_file: str) -> str:
+        """Beyond plan §5: with the product's coordinator broken in each way of `Coordinator Mutations`, the backend's
+        coordinator tests fail; and the test file shows no test that cannot fail (a name defined twice, an assert
+        on a tuple). A survivor is a finding about what AC5's "tests pass" is worth, never a failure of AC5.
+
+        - `outcomes`: per mutation, `name`, `record` (the path of the hook's record), `rc` and `stdout` of its pytest.
+        - Returns `killed N/M` with each outcome; raises `CoordinatorTestsFailed` naming every survivor and finding.
+
+        Example: `${detail}=    Coordinator Tests Should Notice A Broken Coordinator    ${outcomes}    ${BACKEND_DIR}    ${COORDINATOR_TESTS}`
+        """
+        judged = {o["name"]: mutation_outcome(Path(o["record"]).read_text() if Path(o["record"]).is_file() else "",
+                                              o["rc"], o["stdout"]) for o in outcomes}
+        try:
+            BuiltIn().get_library_instance("runproof.keywords.evidence.Evidence").record_evidence(
+                coordinator_mutations=judged)
+        except (RobotNotRunningError, RuntimeError):
+            pass
+        source = Path(backend_dir) / test_file
+        findings = hollow_assertions(source.read_text(), str(source)) if source.is_file() else []
+        survivors = [name for name, outcome in judged.items() if outcome == "survived"]
+        applied = [name for name, outcome in judged.items() if outcome in ("killed", "survived")]
+        shown = "; ".join(f"{name}: {outcome}" for name, outcome in judged.items())
+        if survivors or findings:
+            raise CoordinatorTestsFailed(one_line(
+                "the coordinator tests cannot fail where they should: "
+                + "; ".join([*(f"they pass with {name}" for name in survivors), *findings]) + f" — {shown}", 900))
+        if not applied:
+            raise CoordinatorTestsFailed(one_line(f"no mutation of the coordinator could be judged: {shown}"))
+        return f"killed {len(applied)}/{len(applied)}: {shown}"
 
     @keyword
     def coverage_should_be_importable(self, result, python: str) -> str:

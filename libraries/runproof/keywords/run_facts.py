@@ -52,6 +52,7 @@ FACTS = {
     "agent row": CLI_RUN,
     "tables before": CLI_RUN,
     "coordinator tests observed": "Coordinator Tests Pass",
+    "coordinator mutations": "Coordinator Tests Pass",
     "coordinator answer": SNIPPET,
 }
 

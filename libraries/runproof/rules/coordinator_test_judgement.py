@@ -211,3 +211,45 @@ def coordinator_not_exercised(figures: dict, module: str) -> str | None:
     state = figures["modules"].get(module, {})
     imported = "imported" if state.get("imported") else "never imported"
     return (f"{module} {state.get('lines', '0/0')} lines, {imported}: " + "; ".join(missing + idle))
+
+
+# --- can the tests fail? (issue 31) ---------------------------------------------------------------------------------
+# The mutations probe/runproof_mutation_hook.py applies, by the names it knows them by (a test keeps them equal).
+MUTATIONS = ("a link dropped from the chain", "steps read in another order", "an empty chain verified",
+             "the tenant ignored", "the status coerced otherwise")
+
+def hollow_assertions(source: str, filename: str = "<test file>") -> list[str]:
+    """What the test file itself shows of tests that cannot fail: a test name defined twice in one scope (the later
+    definition hides the earlier one from pytest), and an `assert` on a non-empty tuple (always true; pytest itself
+    warns of it). One line each, with its line number."""
+    findings = []
+    for scope in ast.walk(ast.parse(source, filename)):
+        body = getattr(scope, "body", None)
+        if not isinstance(body, list):
+            continue
+        seen: dict[str, int] = {}
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name.startswith(("test", "Test")):
+                if node.name in seen:
+                    findings.append(f"{node.name} is defined twice (lines {seen[node.name]} and {node.lineno}): "
+                                    "pytest runs only the later one")
+                seen[node.name] = node.lineno
+    for node in ast.walk(ast.parse(source, filename)):
+        if isinstance(node, ast.Assert) and isinstance(node.test, ast.Tuple) and node.test.elts:
+            findings.append(f"line {node.lineno} asserts a non-empty tuple, which is always true")
+    return findings
+
+
+def mutation_outcome(record: str, rc: int, stdout: str) -> str:
+    """`killed` (the tests failed), `survived` (they passed on the broken coordinator), `not applicable` (the mutation
+    found no site) or `not judged: …` (pytest could not run the tests)."""
+    if record.strip() == "not applicable":
+        return "not applicable"
+    if record.strip() != "applied":
+        return f"not judged: the coordinator was never imported (exit {rc})"
+    if rc == 0:
+        return "survived"
+    if rc == 1:
+        return "killed"
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    return f"not judged: pytest exited {rc} ({lines[-1] if lines else 'no output'})"
