@@ -31,6 +31,7 @@ from runproof import DOC_FORMAT, VERSION
 from runproof.keywords.run_facts import FACTS, NOT_REACHED
 from runproof.keywords.run_selection import added_reason
 from runproof.facts.suite_model import full_suite, message_line
+from runproof.run_settings import original_failure, skipped_by_option
 from runproof.evidence.timeline_picture import PICTURE, render_timeline
 
 BACKEND_SOURCE = "Backend source"  # the digest Record The Target gives every test (libraries/runproof/robot_hooks/merged_verdict.py)
@@ -167,12 +168,12 @@ class Evidence:
     def end_test(self, data, result) -> None:
         # Which code this result is about, for a merge (libraries/runproof/robot_hooks/merged_verdict.py): "unknown" before the fingerprint.
         result.metadata[BACKEND_SOURCE] = self.target.get(BACKEND_SOURCE) or "unknown"
-        message = message_line(result.message)
-        self.outcomes[result.name] = (_status(result.status, message), message)
+        status, message = _outcome(result.status, result.message)
+        self.outcomes[result.name] = (status, message)
         self.order.append(result.name)
         if result.tags.match("beyond-plan"):
             # A beyond-plan test's message is the values it compared, passing or failing.
-            self.beyond_plan[result.name] = {"status": _word(result.status), "detail": mask(message)}
+            self.beyond_plan[result.name] = {"status": _word(status), "detail": mask(message)}
         self._current_test = ""
 
     def end_suite(self, data, result) -> None:
@@ -241,12 +242,15 @@ class Evidence:
             one_line(f"suite setup: {setup_error}") if setup_error else None)
         later_ran = bool(first) and any(self.outcomes[n][0] in ("PASS", "FAIL") for n in ran[ran.index(first) + 1:])
         unheard = [name for name in self.all_selected if name not in self.outcomes]
+        downgraded = [name for name in ran if self.outcomes[name][0] == "DOWNGRADED"]
         if incomplete or self.signals:
             result = "INCOMPLETE"
         elif first_failure or any(v == "FAIL" for v in acceptance.values()):
             result = "FAIL"
         elif unheard or not self.plan_complete or any(v != "PASS" for v in acceptance.values()):
             result = "PARTIAL"
+        elif downgraded:
+            result = "DOWNGRADED"
         else:
             result = "PASS"
         not_reached: dict[str, list[str]] = {}
@@ -264,13 +268,19 @@ class Evidence:
         if result == "INCOMPLETE":
             causes.append({"test": "", "message": incomplete or self._interruption(), "failures": [],
                            "not_reached": unheard})
-        counts = {status: sum(1 for n in ran if self.outcomes[n][0] == status) for status in ("PASS", "FAIL", "SKIP")}
+        counts = {status: sum(1 for n in ran if self.outcomes[n][0] == status)
+                  for status in ("PASS", "FAIL", "SKIP", "DOWNGRADED")}
         result_line = {"PASS": f"PASS — {counts['PASS']} tests passed",
                        "FAIL": f"FAIL — {counts['FAIL']} failed, {counts['SKIP'] + len(unheard)} not reached, "
                                f"{counts['PASS']} passed",
                        "PARTIAL": "PARTIAL — only part of the plan was selected; no verdict on the rest"
                                   + (f" ({len(self.prerequisites)} prerequisites added)" if self.prerequisites else ""),
+                       "DOWNGRADED": f"DOWNGRADED — the plan's {counts['PASS']} tests passed, but "
+                                     f"{len(downgraded)} beyond-plan finding{'s were' if len(downgraded) != 1 else ' was'}"
+                                     " downgraded to SKIP by this run's --skiponfailure/--skip",
                        "INCOMPLETE": f"INCOMPLETE — {incomplete or self._interruption()}"}[result]
+        if downgraded and result != "DOWNGRADED":
+            result_line += f"; {len(downgraded)} beyond-plan finding{'s' if len(downgraded) != 1 else ''} downgraded to SKIP"
         values = {key: self.values.get(key) for key in TEMPLATE_KEYS}
         values.update({k: v for k, v in self.values.items() if k not in values})
         values["rules"] = every_rule(self.values.get("rules", {}))
@@ -293,6 +303,8 @@ class Evidence:
             "tests": [{"name": n, "status": _word(self.outcomes[n][0]), "message": mask(self.outcomes[n][1])} for n in ran]
                      + [{"name": n, "status": "NOT REACHED", "message": ""} for n in unheard],
             "not_reached": not_reached,
+            # Findings the user chose not to count (`--skiponfailure beyond-plan`): named everywhere, never hidden.
+            "downgraded": [{"name": n, "finding": mask(self.outcomes[n][1])} for n in downgraded],
             "causes": [{**cause, "message": mask(cause["message"])} for cause in causes],
             "cause_lines": [mask(cause_line(cause)) for cause in causes],
             "timeline_picture": self.picture,
@@ -335,8 +347,19 @@ class Evidence:
 
 
 def _word(status: str) -> str:
-    """Robot's statuses in the evidence's vocabulary: PASS, FAIL, NOT REACHED (a skip is always 'not reached')."""
-    return {"PASS": "PASS", "FAIL": "FAIL"}.get(status, "NOT REACHED")
+    """Robot's statuses in the evidence's vocabulary: PASS, FAIL, DOWNGRADED (a finding skipped by the user's
+    --skiponfailure / --skip), NOT REACHED (any other skip)."""
+    return {"PASS": "PASS", "FAIL": "FAIL", "DOWNGRADED": "DOWNGRADED"}.get(status, "NOT REACHED")
+
+
+def _outcome(status: str, message: str) -> tuple[str, str]:
+    """A test's status for the judgement and its one-line message. A test Robot skipped because of `--skiponfailure`
+    or `--skip` is DOWNGRADED (only a beyond-plan test can be: run_selection turns a needed one back into FAIL), its
+    message the failure it would have reported."""
+    if skipped_by_option(status, message):
+        return "DOWNGRADED", original_failure(message)
+    line = message_line(message)
+    return _status(status, line), line
 
 
 def _status(status: str, message: str) -> str:
@@ -363,6 +386,10 @@ def show_verdict(suite, document: dict, picture: str | None = None) -> None:
     causes = "".join(f"\n\n*Cause:* {line}" for line in lines)
     suite.doc = mask(f"*Result: {document['result_line']}*{causes}\n\n{doc}")
     suite.metadata["First failure"] = mask(document["first_failure"] or "none")
+    suite.metadata.pop("Downgraded", None)
+    if document.get("downgraded"):
+        suite.metadata["Downgraded"] = mask("; ".join(f"{each['name']}: {each['finding']}"
+                                                      for each in document["downgraded"]))
     for ac in CRITERIA:
         suite.metadata[ac] = mask(verdict_line(ac, document))
     if picture:
@@ -377,8 +404,8 @@ def judge_result(suite, outcomes: dict[str, tuple[str, str]] | None = None) -> d
     judge = Evidence()
     tests = list(suite.all_tests)
     for test in tests:
-        status, message = (outcomes or {}).get(test.name) or (test.status, message_line(test.message))
-        judge.outcomes[test.name] = (_status(status, message), message)
+        status, message = (outcomes or {}).get(test.name) or (test.status, test.message)
+        judge.outcomes[test.name] = _outcome(status, message)
         judge.order.append(test.name)
     judge.all_selected = [t.name for t in tests]
     judge.selected = {ac: [t.name for t in tests if t.tags.match(ac)] for ac in CRITERIA}
