@@ -47,6 +47,15 @@ def is_rerun() -> bool:
         return False
 
 
+def withdraw_skip_on_failure() -> None:
+    """A refused run fails every test with the refusal (its suite setup fails): take `--skiponfailure` out of the
+    run's settings, or Robot would turn those failures into skips. The suite's own listeners cannot: a child suite
+    whose parent's setup failed imports no library, so no library listener hears its tests."""
+    settings = robot_settings()
+    if settings is not None and "SkipOnFailure" in getattr(settings, "_opts", {}):
+        settings._opts["SkipOnFailure"] = []
+
+
 def skip_options() -> dict[str, list[str]]:
     """`--skip` and `--skiponfailure` patterns of the run in progress (empty outside a run)."""
     from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError

@@ -35,7 +35,8 @@ from runproof.evidence.masking import one_line
 from runproof import DOC_FORMAT, VERSION
 from runproof.keywords.run_facts import FACTS, NOT_REACHED
 from runproof.facts.suite_model import fresh_suite, prerequisites, stale_dependents
-from runproof.run_settings import is_rerun, needed, original_failure, refusal, skipped_by_option
+from runproof.run_settings import (is_rerun, needed, original_failure, refusal, skipped_by_option,
+                                   withdraw_skip_on_failure)
 
 PREREQUISITE_TAG = "prerequisite"
 ADDED_PREFIX = "Added to this run as a prerequisite: "
@@ -68,6 +69,7 @@ class _CompleteSelection:
         if refused := refusal(data):
             print(f"runproof: {refused}", file=sys.__stderr__)
             data.setup.config(name="Fail", args=[refused])
+            withdraw_skip_on_failure()
             return
         added = add_prerequisites(data, str(data.source))
         for name, why in added.items():
