@@ -80,6 +80,17 @@ def test_a_downgraded_beyond_plan_finding_is_named_and_never_a_plain_pass(tmp_pa
     report = ExecutionResult(str(run.outdir / "output.xml")).suite
     assert report.metadata["Result"].startswith("DOWNGRADED")
     assert all(name in report.metadata["Downgraded"] for name in BEYOND_PLAN_FINDINGS)
+    # junit.xml: each downgraded finding a <skipped> case with its finding, the verdict DOWNGRADED.
+    from junitparser import Skipped
+
+    from test_ci_results import cases, properties, read_junit
+
+    junit = read_junit(run.outdir / "junit.xml")
+    skipped = {name: result[0] for name, result in cases(junit).items() if result and isinstance(result[0], Skipped)}
+    assert set(skipped) == BEYOND_PLAN_FINDINGS
+    assert all(each._elem.text == f"downgraded by the run's --skiponfailure/--skip: {downgraded[name]}"
+               for name, each in skipped.items())
+    assert properties(junit)[0]["Result"].startswith("DOWNGRADED")
 
 
 def test_a_needed_test_skipped_by_an_option_not_aimed_at_it_is_turned_back_into_a_failure():

@@ -16,11 +16,14 @@ from runproof.evidence.report import verdict_line
 
 
 
-def verdict_lines(outdir: Path) -> list[str]:
-    """The verdict of evidence.json in `outdir`, or nothing when there is none."""
-    if not (outdir / "evidence.json").is_file():
-        return []
-    document = json.loads((outdir / "evidence.json").read_text())
+def verdict_lines(outdir: Path, document: dict | None = None) -> list[str]:
+    """The verdict of `document` — this run's, as the evidence library holds it — or of evidence.json in `outdir`;
+    nothing when there is none. The evidence library passes its own document: a file it could not write may hold an
+    earlier run's verdict, which must never be printed as this run's."""
+    if document is None:
+        if not (outdir / "evidence.json").is_file():
+            return []
+        document = json.loads((outdir / "evidence.json").read_text())
     lines = [f"Run Proof Test Plan v4: {document.get('result_line', document.get('result'))}"]
     lines += [f"  Cause: {line}" for line in document.get("cause_lines", [])]
     lines += [f"  Downgraded: {each['name']}: {each['finding']}" for each in document.get("downgraded", [])]
@@ -30,9 +33,10 @@ def verdict_lines(outdir: Path) -> list[str]:
     return lines
 
 
-def print_verdict(outdir: Path) -> None:
-    """Print the verdict of evidence.json in `outdir` on the console (Robot's own stdout, not the captured one)."""
-    if lines := verdict_lines(outdir):
+def print_verdict(outdir: Path, document: dict | None = None) -> None:
+    """Print the verdict (of `document`, else of evidence.json in `outdir`) on the console (Robot's own stdout, not
+    the captured one)."""
+    if lines := verdict_lines(outdir, document):
         print("\n".join(lines), file=sys.__stdout__)
 
 

@@ -25,17 +25,21 @@ from robot.api.deco import keyword, library
 from runproof.evidence import console as console_verdict
 from runproof.evidence.causes import attribute, cause_line, dependencies_of_suite
 from runproof.criteria import CRITERIA
-from runproof.evidence.report import TEMPLATE_KEYS, every_rule, render_markdown, verdict_line
+from runproof.evidence.report import TEMPLATE_KEYS, every_rule, render_markdown, step_summary, verdict_line
 from runproof.evidence.masking import mask, one_line
 from runproof import DOC_FORMAT, VERSION
 from runproof.keywords.run_facts import FACTS, NOT_REACHED
 from runproof.keywords.run_selection import added_reason
 from runproof.facts.suite_model import full_suite, message_line
-from runproof.run_settings import original_failure, skipped_by_option
+from runproof.run_settings import original_failure, skipped_by_option, withdraw_skip_on_failure
+from runproof.robot_hooks.junit import JUNIT, register as register_junit
 from runproof.evidence.timeline_picture import PICTURE, render_timeline
 
 BACKEND_SOURCE = "Backend source"  # the digest Record The Target gives every test (libraries/runproof/robot_hooks/merged_verdict.py)
-STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml", PICTURE)  # a picture left by an earlier run is not this one
+# What an earlier run left that this run writes anew: removed when the top suite starts (a picture left by an earlier
+# run is not this one's). The evidence itself is replaced by an INCOMPLETE one at once.
+STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml", JUNIT, PICTURE)
+EVIDENCE_FILES = ("evidence.json", "evidence.md")
 
 
 def _now() -> str:
@@ -68,6 +72,7 @@ class Evidence:
         self.picture: str | None = None
         self._target_unwritten = False
         self._interrupted_during = ""
+        self._unwritable: str | None = None  # said once, in one line, when the top suite started
 
     # --- keywords: recording only -------------------------------------------------------------------------------
     @keyword
@@ -136,9 +141,17 @@ class Evidence:
             self.selected[ac] = [t.name for t in chosen if t.tags.match(ac)]
         chosen = {t.name for t in chosen}
         self.plan_complete = all(t.name in chosen for t in whole if not t.tags.match("beyond-plan"))
-        for name in STALE_OUTPUTS:
-            (self.outdir / name).unlink(missing_ok=True)
-        self._write_incomplete("the run did not finish")
+        # No earlier run's verdict may be read as this one's: what it left goes first, then this run proves it can
+        # write every artefact it will write, or stops before the plan's first step, naming the path.
+        unwritable = self._remove_stale() or self._write_incomplete("the run did not finish", quiet=True) or self._probe()
+        if unwritable:
+            self._unwritable = unwritable
+            refused = f"cannot write {unwritable} — the run stops before it starts: its evidence could not be kept"
+            print(f"runproof: {refused}", file=sys.__stderr__)
+            if data.setup.name != "Fail":  # not refused already (run_selection): one line, one cause
+                data.setup.config(name="Fail", args=[refused])
+                withdraw_skip_on_failure()
+        register_junit(junit=self.outdir / JUNIT)  # written once Robot has closed output.xml
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._wrap_signal(signum)
         atexit.register(self._at_exit)
@@ -187,7 +200,8 @@ class Evidence:
         show_verdict(result, document, self.picture)
         self._write(document)
         self.final = True
-        console_verdict.print_verdict(self.outdir)
+        console_verdict.print_verdict(self.outdir, document)
+        append_step_summary(document)
 
     def _draw_timeline(self) -> str | None:
         """Draw the run's timeline into the output folder. None when there is nothing to draw (the customer CLI
@@ -314,21 +328,50 @@ class Evidence:
         }
 
     # --- output -----------------------------------------------------------------------------------------------
-    def _write_incomplete(self, reason: str) -> None:
+    def _write_incomplete(self, reason: str, quiet: bool = False) -> str | None:
         if self.outdir is None or self.final:
-            return
-        self._write(self.document(incomplete=reason))
+            return None
+        return self._write(self.document(incomplete=reason), quiet)
 
-    def _write(self, document: dict) -> None:
+    def _write(self, document: dict, quiet: bool = False) -> str | None:
+        """Write evidence.json and evidence.md; the path that could not be written and why, or None."""
+        path = self.outdir
         try:
             self.outdir.mkdir(parents=True, exist_ok=True)
             for name, text in (("evidence.json", json.dumps(document, indent=2, default=str) + "\n"),
                                ("evidence.md", render_markdown(document))):
+                path = self.outdir / name
                 temporary = self.outdir / f".{name}.tmp"
                 temporary.write_text(mask(text))
-                os.replace(temporary, self.outdir / name)
+                os.replace(temporary, path)
         except OSError as exc:
-            print(f"runproof: cannot write the evidence to {self.outdir}: {exc.strerror or exc}", file=sys.__stderr__)
+            if not (quiet or self._unwritable):
+                print(f"runproof: cannot write the evidence to {path}: {exc.strerror or exc}", file=sys.__stderr__)
+            return f"{path}: {exc.strerror or exc}"
+        return None
+
+    def _remove_stale(self) -> str | None:
+        """Remove what an earlier run left (STALE_OUTPUTS, the evidence files); the path that stayed, or None."""
+        for name in (*STALE_OUTPUTS, *EVIDENCE_FILES):
+            path = self.outdir / name
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                return f"{path} (an earlier run's, which cannot be removed: {exc.strerror or exc})"
+        return None
+
+    def _probe(self) -> str | None:
+        """Prove that every other artefact this run writes (the picture, junit.xml) can be written where it goes."""
+        for name in (PICTURE, JUNIT):
+            path = self.outdir / name
+            temporary = self.outdir / f".{name}.probe"
+            try:
+                temporary.write_text("")
+                os.replace(temporary, path)
+                path.unlink()
+            except OSError as exc:
+                return f"{path}: {exc.strerror or exc}"
+        return None
 
     @staticmethod
     def _dry_run() -> bool:
@@ -344,6 +387,19 @@ class Evidence:
             return BuiltIn().get_variable_value("${OUTPUT DIR}") or os.getcwd()
         except RobotNotRunningError:
             return os.getcwd()
+
+
+def append_step_summary(document: dict) -> None:
+    """When the run is a GitHub Actions step (`GITHUB_STEP_SUMMARY` names a file), append the verdict, its causes and
+    the acceptance table to the job's summary. One line on stderr if it cannot: the verdict stands."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return
+    try:
+        with open(summary, "a", encoding="utf-8") as stream:
+            stream.write(mask(step_summary(document)))
+    except OSError as exc:
+        print(f"runproof: cannot append to GITHUB_STEP_SUMMARY {summary}: {exc.strerror or exc}", file=sys.__stderr__)
 
 
 def _word(status: str) -> str:
@@ -411,4 +467,6 @@ def judge_result(suite, outcomes: dict[str, tuple[str, str]] | None = None) -> d
     judge.selected = {ac: [t.name for t in tests if t.tags.match(ac)] for ac in CRITERIA}
     whole = list(full_suite(str(suite.source)).all_tests) if suite.source else tests
     judge.plan_complete = all(t.name in set(judge.all_selected) for t in whole if not t.tags.match("beyond-plan"))
+    if suite.source:  # one cause per independent failure, the tests that follow from it grouped under it
+        judge.dependencies = dependencies_of_suite(full_suite(str(suite.source)), FACTS)
     return judge.document()

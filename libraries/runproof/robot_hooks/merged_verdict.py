@@ -23,6 +23,7 @@ from robot.api import SuiteVisitor
 
 from runproof.criteria import CRITERIA
 from runproof.keywords.evidence import BACKEND_SOURCE, judge_result, show_verdict
+from runproof.robot_hooks.junit import register as register_junit
 
 NEW_MESSAGE = re.compile(r'<span class="new-message">New message:</span> (.*?)<br>', re.S)
 ADDED = re.compile(r"^\*HTML\* Test added from merged output\.(?:<hr>(.*))?$", re.S)
@@ -61,6 +62,7 @@ class merged_verdict(SuiteVisitor):  # noqa: N801 — the name rebot's --prerebo
                     f" (and {len(tests) - 1} more passed)" if len(tests) > 1 else "")
         suite.metadata.pop("Timeline", None)  # each run's picture stays in its own output folder, not the merged one
         suite.metadata["Merged"] = "yes: the verdict is computed from the merged tests (merged_verdict)"
+        register_junit(suite)  # junit.xml of the merge, beside the first result file rebot writes
 
 
 def refuse_other_code(suite) -> None:
