@@ -13,7 +13,7 @@ CHECKOUT := $(CURDIR)
 ROBOT_ARGS := --argumentfile robot.args
 unexport ROBOT_OPTIONS
 
-.PHONY: setup venv-belongs-here postgres run verify test pytest lint dryrun suite mutants bench browser clean
+.PHONY: setup venv-belongs-here postgres run verify rerun merge junit docs test pytest lint dryrun suite mutants bench browser clean
 
 setup: venv-belongs-here $(VENV)/.installed postgres
 
@@ -45,6 +45,36 @@ run: setup
 # with PUBLIC_KEY=file.pem, the run's rows with DATABASE_URL set (read-only). docs/attestation.md.
 verify: setup
 	$(VENV)/bin/runproof-verify results $(if $(PUBLIC_KEY),--public-key "$(PUBLIC_KEY)")
+
+# CI (docs/ci.md): after a failed `make run`, rerun what failed (with the prerequisites and the tests a new run makes
+# stale) and merge; the merge's verdict and exit code are the job's. Both write junit.xml (runproof.robot_hooks.junit).
+RESULTS ?= results
+rerun: setup
+	$(ROBOT) $(ROBOT_ARGS) --outputdir $(RESULTS)/rerun --output rerun.xml --rerunfailed $(RESULTS)/output.xml suites/
+
+# The merge's junit.xml then also replaces $(RESULTS)/junit.xml, the one file CI's test report reads (the first run's
+# can be written again from $(RESULTS)/output.xml with `make junit`); rebot's exit code is kept.
+merge: setup
+	$(VENV)/bin/rebot --merge --prerebotmodifier runproof.robot_hooks.merged_verdict --outputdir $(RESULTS)/merged \
+		--output output.xml $(RESULTS)/output.xml $(RESULTS)/rerun/rerun.xml; \
+	status=$$?; cp $(RESULTS)/merged/junit.xml $(RESULTS)/junit.xml || status=1; exit $$status
+
+# junit.xml again from any output.xml (a run writes its own; this is for an output.xml from elsewhere).
+junit: setup
+	$(VENV)/bin/runproof-junit $(RESULTS)/output.xml
+
+# Keyword reference pages: libdoc HTML of every keyword library the resource files import and of every resource file,
+# into docs/keywords/ (ignored by git).
+KEYWORD_DOCS := docs/keywords
+docs: setup
+	mkdir -p $(KEYWORD_DOCS)
+	for library in $$(sed -n 's/^Library  *\(runproof\.[^ ]*\).*/\1/p' resources/*.resource suites/*.robot | sort -u); do \
+		$(PYTHON) -m robot.libdoc --format HTML $$library $(KEYWORD_DOCS)/$${library##*.}.html >/dev/null || exit 1; \
+	done
+	for resource in resources/*.resource; do \
+		$(PYTHON) -m robot.libdoc --format HTML $$resource $(KEYWORD_DOCS)/$$(basename $$resource .resource).resource.html >/dev/null || exit 1; \
+	done
+	@echo "keyword reference: $(KEYWORD_DOCS)/ ($$(ls $(KEYWORD_DOCS) | wc -l) pages)"
 
 pytest: setup
 	$(PYTHON) -m pytest tests -q

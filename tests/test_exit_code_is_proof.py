@@ -108,10 +108,12 @@ def rerun_and_merge(tmp_path: Path, database_url: str, marker: Path, sut: Path, 
                                          str(first / "output.xml"), "--output", "rerun.xml"),
                            env=env, capture_output=True, text=True, timeout=SUITE_BOUND * 3)
     merged = tmp_path / "merged"
-    rebot = [str(Path(sys.executable).with_name("rebot")), "--merge", "--prerebotmodifier", "runproof.robot_hooks.merged_verdict",
+    rebot = [str(Path(sys.executable).with_name("rebot")), "--merge", "--prerebotmodifier",
+             "runproof.robot_hooks.merged_verdict",
              "--outputdir", str(merged),
              "--output", "output.xml", str(first / "output.xml"), str(rerun / "rerun.xml")]
     combined = subprocess.run(rebot, env=env, capture_output=True, text=True, timeout=120)
+    assert "[ ERROR ]" not in combined.stderr, combined.stderr  # rebot's exit code ignores a modifier it cannot import
     rerun_evidence = json.loads((rerun / "evidence.json").read_text())
     return (done.returncode, first_evidence), (again.returncode, rerun_evidence), (
         combined.returncode, ExecutionResult(str(merged / "output.xml")).suite)

@@ -16,22 +16,27 @@ from runproof.evidence.report import verdict_line
 
 
 
-def verdict_lines(outdir: Path) -> list[str]:
-    """The verdict of evidence.json in `outdir`, or nothing when there is none."""
-    if not (outdir / "evidence.json").is_file():
-        return []
-    document = json.loads((outdir / "evidence.json").read_text())
+def verdict_lines(outdir: Path, document: dict | None = None) -> list[str]:
+    """The verdict of `document` — this run's, as the evidence library holds it — or of evidence.json in `outdir`;
+    nothing when there is none. The evidence library passes its own document: a file it could not write may hold an
+    earlier run's verdict, which must never be printed as this run's."""
+    if document is None:
+        if not (outdir / "evidence.json").is_file():
+            return []
+        document = json.loads((outdir / "evidence.json").read_text())
     lines = [f"Run Proof Test Plan v4: {document.get('result_line', document.get('result'))}"]
     lines += [f"  Cause: {line}" for line in document.get("cause_lines", [])]
+    lines += [f"  Downgraded: {each['name']}: {each['finding']}" for each in document.get("downgraded", [])]
     lines += [f"  {verdict_line(ac, document)}" for ac in CRITERIA]
     lines.append(f"Evidence: {outdir / 'evidence.md'}")
     lines.append(why_the_exit_code(document))
     return lines
 
 
-def print_verdict(outdir: Path) -> None:
-    """Print the verdict of evidence.json in `outdir` on the console (Robot's own stdout, not the captured one)."""
-    if lines := verdict_lines(outdir):
+def print_verdict(outdir: Path, document: dict | None = None) -> None:
+    """Print the verdict (of `document`, else of evidence.json in `outdir`) on the console (Robot's own stdout, not
+    the captured one)."""
+    if lines := verdict_lines(outdir, document):
         print("\n".join(lines), file=sys.__stdout__)
 
 
@@ -40,8 +45,12 @@ def why_the_exit_code(document: dict) -> str:
     did not pass — failed or not reached (run_selection makes a test that was not reached FAIL) — capped at 250."""
     statuses = [test["status"] for test in document.get("tests", [])]
     failed, not_reached = statuses.count("FAIL"), statuses.count("NOT REACHED")
+    downgraded = statuses.count("DOWNGRADED")
     if not statuses:
         return "Not green: no test ran"
+    if failed + not_reached == 0 and downgraded:
+        return (f"Exit code 0, not a plain green: {downgraded} beyond-plan finding{'s' if downgraded != 1 else ''}"
+                f" downgraded to SKIP by this run's --skiponfailure/--skip (named above and in evidence.md)")
     if failed + not_reached == 0:
         scope = "; only part of the plan was selected" if document.get("result") == "PARTIAL" else ""
         return f"Green (exit code 0): all {len(statuses)} tests ran and passed{scope}"

@@ -177,6 +177,7 @@ def render_markdown(doc: dict) -> str:
             cause_of.setdefault(name, number)
     lines = ["# Run Proof Test Plan v4 — evidence", "", f"**Result:** {cell(doc['result_line'])}  "]
     lines += [f"**Cause:** {cell(line)}  " for line in doc.get("cause_lines", [])]
+    lines += [f"**Downgraded:** {cell(each['name'])}: {cell(each['finding'])}  " for each in doc.get("downgraded", [])]
     if doc["result"] == "INCOMPLETE":
         lines.append(f"**Stopped:** {cell(doc.get('stop_reason'))}  ")
     if not doc.get("plan_complete", True):
@@ -242,7 +243,21 @@ def render_markdown(doc: dict) -> str:
             detail = f"{test['message']} — follows cause {number}"
         elif test["status"] == "NOT REACHED":
             detail = "see “Not reached, and why”"
+        elif test["status"] == "DOWNGRADED":
+            detail = f"downgraded by the run's --skiponfailure/--skip: {test['message']}"
         else:
             detail = test["message"]
         lines.append(f"| {cell(test['name'])} | {test['status']} | {cell(detail)} |")
     return "\n".join(lines) + "\n"
+
+
+def step_summary(doc: dict) -> str:
+    """What a CI job summary shows (GitHub's `$GITHUB_STEP_SUMMARY`): the verdict, its causes, the downgraded findings
+    and the acceptance table — evidence.md's head, in the same words."""
+    lines = ["## Run Proof Test Plan v4", "", f"**Result:** {cell(doc['result_line'])}  "]
+    lines += [f"**Cause:** {cell(line)}  " for line in doc.get("cause_lines", [])]
+    lines += [f"**Downgraded:** {cell(each['name'])}: {cell(each['finding'])}  " for each in doc.get("downgraded", [])]
+    lines += ["", "| # | Criterion | Result | Tests |", "|---|---|---|---|"]
+    for ac, text in CRITERIA.items():
+        lines.append(f"| {ac} | {cell(text)} | {doc['acceptance'].get(ac, 'NOT RUN')} | {cell(_tests_of(ac, doc))} |")
+    return "\n".join(lines) + "\n\n"

@@ -25,12 +25,14 @@ from robot.api.deco import keyword, library
 from runproof.evidence import console as console_verdict
 from runproof.evidence.causes import attribute, cause_line, dependencies_of_suite
 from runproof.criteria import CRITERIA
-from runproof.evidence.report import TEMPLATE_KEYS, every_rule, render_markdown, verdict_line
+from runproof.evidence.report import TEMPLATE_KEYS, every_rule, render_markdown, step_summary, verdict_line
 from runproof.evidence.masking import mask, one_line
 from runproof import DOC_FORMAT, VERSION
 from runproof.keywords.run_facts import FACTS, NOT_REACHED
 from runproof.keywords.run_selection import added_reason
 from runproof.facts.suite_model import full_suite, message_line
+from runproof.run_settings import original_failure, skipped_by_option, withdraw_skip_on_failure
+from runproof.robot_hooks.junit import JUNIT, register as register_junit
 from runproof.evidence.timeline_picture import PICTURE, render_timeline
 from runproof.attestation import KEY_VARIABLE, OUTPUTS as ATTESTATION_OUTPUTS
 from runproof.attestation.statement import run_predicate
@@ -38,8 +40,10 @@ from runproof.attestation.writer import Attester
 
 BACKEND_SOURCE = "Backend source"  # the digest Record The Target gives every test (libraries/runproof/robot_hooks/merged_verdict.py)
 RUN_FOLDER = "Evidence folder"  # where the test's run wrote its evidence and attestation: a merge names that attestation
-# A picture or an attestation left by an earlier run is not this one.
-STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml", PICTURE, *ATTESTATION_OUTPUTS)
+# What an earlier run left that this run writes anew: removed when the top suite starts (a picture or an attestation
+# left by an earlier run is not this one's). The evidence itself is replaced by an INCOMPLETE one at once.
+STALE_OUTPUTS = ("report.html", "log.html", "xunit.xml", JUNIT, PICTURE, *ATTESTATION_OUTPUTS)
+EVIDENCE_FILES = ("evidence.json", "evidence.md")
 
 
 def _now() -> str:
@@ -72,6 +76,7 @@ class Evidence:
         self.picture: str | None = None
         self._target_unwritten = False
         self._interrupted_during = ""
+        self._unwritable: str | None = None  # said once, in one line, when the top suite started
 
     # --- keywords: recording only -------------------------------------------------------------------------------
     @keyword
@@ -140,9 +145,17 @@ class Evidence:
             self.selected[ac] = [t.name for t in chosen if t.tags.match(ac)]
         chosen = {t.name for t in chosen}
         self.plan_complete = all(t.name in chosen for t in whole if not t.tags.match("beyond-plan"))
-        for name in STALE_OUTPUTS:
-            (self.outdir / name).unlink(missing_ok=True)
-        self._write_incomplete("the run did not finish")
+        # No earlier run's verdict may be read as this one's: what it left goes first, then this run proves it can
+        # write every artefact it will write, or stops before the plan's first step, naming the path.
+        unwritable = self._remove_stale() or self._write_incomplete("the run did not finish", quiet=True) or self._probe()
+        if unwritable:
+            self._unwritable = unwritable
+            refused = f"cannot write {unwritable} — the run stops before it starts: its evidence could not be kept"
+            print(f"runproof: {refused}", file=sys.__stderr__)
+            if data.setup.name != "Fail":  # not refused already (run_selection): one line, one cause
+                data.setup.config(name="Fail", args=[refused])
+                withdraw_skip_on_failure()
+        register_junit(junit=self.outdir / JUNIT)  # written once Robot has closed output.xml
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._wrap_signal(signum)
         atexit.register(self._at_exit)
@@ -174,12 +187,12 @@ class Evidence:
         result.metadata[BACKEND_SOURCE] = self.target.get(BACKEND_SOURCE) or "unknown"
         if self.outdir is not None:
             result.metadata[RUN_FOLDER] = str(self.outdir.resolve())
-        message = message_line(result.message)
-        self.outcomes[result.name] = (_status(result.status, message), message)
+        status, message = _outcome(result.status, result.message)
+        self.outcomes[result.name] = (status, message)
         self.order.append(result.name)
         if result.tags.match("beyond-plan"):
             # A beyond-plan test's message is the values it compared, passing or failing.
-            self.beyond_plan[result.name] = {"status": _word(result.status), "detail": mask(message)}
+            self.beyond_plan[result.name] = {"status": _word(status), "detail": mask(message)}
         self._current_test = ""
 
     def end_suite(self, data, result) -> None:
@@ -193,7 +206,8 @@ class Evidence:
         show_verdict(result, document, self.picture)
         self._write(document)
         self.final = True
-        console_verdict.print_verdict(self.outdir)
+        console_verdict.print_verdict(self.outdir, document)
+        append_step_summary(document)
         # output.xml, log.html and report.html do not exist yet: Robot tells the attester each, and closes it last.
         Attester(self.outdir, lambda _: run_predicate(document), self._signing_key()).register()
 
@@ -250,12 +264,15 @@ class Evidence:
             one_line(f"suite setup: {setup_error}") if setup_error else None)
         later_ran = bool(first) and any(self.outcomes[n][0] in ("PASS", "FAIL") for n in ran[ran.index(first) + 1:])
         unheard = [name for name in self.all_selected if name not in self.outcomes]
+        downgraded = [name for name in ran if self.outcomes[name][0] == "DOWNGRADED"]
         if incomplete or self.signals:
             result = "INCOMPLETE"
         elif first_failure or any(v == "FAIL" for v in acceptance.values()):
             result = "FAIL"
         elif unheard or not self.plan_complete or any(v != "PASS" for v in acceptance.values()):
             result = "PARTIAL"
+        elif downgraded:
+            result = "DOWNGRADED"
         else:
             result = "PASS"
         not_reached: dict[str, list[str]] = {}
@@ -273,13 +290,19 @@ class Evidence:
         if result == "INCOMPLETE":
             causes.append({"test": "", "message": incomplete or self._interruption(), "failures": [],
                            "not_reached": unheard})
-        counts = {status: sum(1 for n in ran if self.outcomes[n][0] == status) for status in ("PASS", "FAIL", "SKIP")}
+        counts = {status: sum(1 for n in ran if self.outcomes[n][0] == status)
+                  for status in ("PASS", "FAIL", "SKIP", "DOWNGRADED")}
         result_line = {"PASS": f"PASS — {counts['PASS']} tests passed",
                        "FAIL": f"FAIL — {counts['FAIL']} failed, {counts['SKIP'] + len(unheard)} not reached, "
                                f"{counts['PASS']} passed",
                        "PARTIAL": "PARTIAL — only part of the plan was selected; no verdict on the rest"
                                   + (f" ({len(self.prerequisites)} prerequisites added)" if self.prerequisites else ""),
+                       "DOWNGRADED": f"DOWNGRADED — the plan's {counts['PASS']} tests passed, but "
+                                     f"{len(downgraded)} beyond-plan finding{'s were' if len(downgraded) != 1 else ' was'}"
+                                     " downgraded to SKIP by this run's --skiponfailure/--skip",
                        "INCOMPLETE": f"INCOMPLETE — {incomplete or self._interruption()}"}[result]
+        if downgraded and result != "DOWNGRADED":
+            result_line += f"; {len(downgraded)} beyond-plan finding{'s' if len(downgraded) != 1 else ''} downgraded to SKIP"
         values = {key: self.values.get(key) for key in TEMPLATE_KEYS}
         values.update({k: v for k, v in self.values.items() if k not in values})
         values["rules"] = every_rule(self.values.get("rules", {}))
@@ -302,6 +325,8 @@ class Evidence:
             "tests": [{"name": n, "status": _word(self.outcomes[n][0]), "message": mask(self.outcomes[n][1])} for n in ran]
                      + [{"name": n, "status": "NOT REACHED", "message": ""} for n in unheard],
             "not_reached": not_reached,
+            # Findings the user chose not to count (`--skiponfailure beyond-plan`): named everywhere, never hidden.
+            "downgraded": [{"name": n, "finding": mask(self.outcomes[n][1])} for n in downgraded],
             "causes": [{**cause, "message": mask(cause["message"])} for cause in causes],
             "cause_lines": [mask(cause_line(cause)) for cause in causes],
             "timeline_picture": self.picture,
@@ -311,21 +336,50 @@ class Evidence:
         }
 
     # --- output -----------------------------------------------------------------------------------------------
-    def _write_incomplete(self, reason: str) -> None:
+    def _write_incomplete(self, reason: str, quiet: bool = False) -> str | None:
         if self.outdir is None or self.final:
-            return
-        self._write(self.document(incomplete=reason))
+            return None
+        return self._write(self.document(incomplete=reason), quiet)
 
-    def _write(self, document: dict) -> None:
+    def _write(self, document: dict, quiet: bool = False) -> str | None:
+        """Write evidence.json and evidence.md; the path that could not be written and why, or None."""
+        path = self.outdir
         try:
             self.outdir.mkdir(parents=True, exist_ok=True)
             for name, text in (("evidence.json", json.dumps(document, indent=2, default=str) + "\n"),
                                ("evidence.md", render_markdown(document))):
+                path = self.outdir / name
                 temporary = self.outdir / f".{name}.tmp"
                 temporary.write_text(mask(text))
-                os.replace(temporary, self.outdir / name)
+                os.replace(temporary, path)
         except OSError as exc:
-            print(f"runproof: cannot write the evidence to {self.outdir}: {exc.strerror or exc}", file=sys.__stderr__)
+            if not (quiet or self._unwritable):
+                print(f"runproof: cannot write the evidence to {path}: {exc.strerror or exc}", file=sys.__stderr__)
+            return f"{path}: {exc.strerror or exc}"
+        return None
+
+    def _remove_stale(self) -> str | None:
+        """Remove what an earlier run left (STALE_OUTPUTS, the evidence files); the path that stayed, or None."""
+        for name in (*STALE_OUTPUTS, *EVIDENCE_FILES):
+            path = self.outdir / name
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                return f"{path} (an earlier run's, which cannot be removed: {exc.strerror or exc})"
+        return None
+
+    def _probe(self) -> str | None:
+        """Prove that every other artefact this run writes (the picture, junit.xml) can be written where it goes."""
+        for name in (PICTURE, JUNIT):
+            path = self.outdir / name
+            temporary = self.outdir / f".{name}.probe"
+            try:
+                temporary.write_text("")
+                os.replace(temporary, path)
+                path.unlink()
+            except OSError as exc:
+                return f"{path}: {exc.strerror or exc}"
+        return None
 
     @staticmethod
     def _signing_key() -> str | None:
@@ -355,9 +409,33 @@ class Evidence:
             return os.getcwd()
 
 
+def append_step_summary(document: dict) -> None:
+    """When the run is a GitHub Actions step (`GITHUB_STEP_SUMMARY` names a file), append the verdict, its causes and
+    the acceptance table to the job's summary. One line on stderr if it cannot: the verdict stands."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return
+    try:
+        with open(summary, "a", encoding="utf-8") as stream:
+            stream.write(mask(step_summary(document)))
+    except OSError as exc:
+        print(f"runproof: cannot append to GITHUB_STEP_SUMMARY {summary}: {exc.strerror or exc}", file=sys.__stderr__)
+
+
 def _word(status: str) -> str:
-    """Robot's statuses in the evidence's vocabulary: PASS, FAIL, NOT REACHED (a skip is always 'not reached')."""
-    return {"PASS": "PASS", "FAIL": "FAIL"}.get(status, "NOT REACHED")
+    """Robot's statuses in the evidence's vocabulary: PASS, FAIL, DOWNGRADED (a finding skipped by the user's
+    --skiponfailure / --skip), NOT REACHED (any other skip)."""
+    return {"PASS": "PASS", "FAIL": "FAIL", "DOWNGRADED": "DOWNGRADED"}.get(status, "NOT REACHED")
+
+
+def _outcome(status: str, message: str) -> tuple[str, str]:
+    """A test's status for the judgement and its one-line message. A test Robot skipped because of `--skiponfailure`
+    or `--skip` is DOWNGRADED (only a beyond-plan test can be: run_selection turns a needed one back into FAIL), its
+    message the failure it would have reported."""
+    if skipped_by_option(status, message):
+        return "DOWNGRADED", original_failure(message)
+    line = message_line(message)
+    return _status(status, line), line
 
 
 def _status(status: str, message: str) -> str:
@@ -384,6 +462,10 @@ def show_verdict(suite, document: dict, picture: str | None = None) -> None:
     causes = "".join(f"\n\n*Cause:* {line}" for line in lines)
     suite.doc = mask(f"*Result: {document['result_line']}*{causes}\n\n{doc}")
     suite.metadata["First failure"] = mask(document["first_failure"] or "none")
+    suite.metadata.pop("Downgraded", None)
+    if document.get("downgraded"):
+        suite.metadata["Downgraded"] = mask("; ".join(f"{each['name']}: {each['finding']}"
+                                                      for each in document["downgraded"]))
     for ac in CRITERIA:
         suite.metadata[ac] = mask(verdict_line(ac, document))
     if picture:
@@ -400,8 +482,8 @@ def judge_result(suite, outcomes: dict[str, tuple[str, str]] | None = None, prer
     judge = Evidence()
     tests = list(suite.all_tests)
     for test in tests:
-        status, message = (outcomes or {}).get(test.name) or (test.status, message_line(test.message))
-        judge.outcomes[test.name] = (_status(status, message), message)
+        status, message = (outcomes or {}).get(test.name) or (test.status, test.message)
+        judge.outcomes[test.name] = _outcome(status, message)
         judge.order.append(test.name)
     judge.all_selected = [t.name for t in tests]
     if prerequisites_apart:
@@ -409,5 +491,7 @@ def judge_result(suite, outcomes: dict[str, tuple[str, str]] | None = None, prer
     chosen = [t for t in tests if t.name not in judge.prerequisites]
     judge.selected = {ac: [t.name for t in chosen if t.tags.match(ac)] for ac in CRITERIA}
     whole = list(full_suite(str(suite.source)).all_tests) if suite.source else tests
-    judge.plan_complete = all(t.name in {t.name for t in chosen} for t in whole if not t.tags.match("beyond-plan"))
+    judge.plan_complete = all(t.name in set(judge.all_selected) for t in whole if not t.tags.match("beyond-plan"))
+    if suite.source:  # one cause per independent failure, the tests that follow from it grouped under it
+        judge.dependencies = dependencies_of_suite(full_suite(str(suite.source)), FACTS)
     return judge.document()

@@ -11,6 +11,12 @@ Two listeners, registered by importing this library (resources/variables.resourc
   starts with why it was added; the evidence lists them and judges the criteria only on the tests that were selected.
   Under pabot the run is refused instead: the plan's steps depend on each other, and pabot runs suites in separate
   processes that share nothing.
+- Also when the top suite starts, a run started with `--randomize`, or with `--skip` / `--skiponfailure` aimed at
+  tests a criterion needs (AC1–AC5, precondition, static, policy), is refused in one line: its suite setup becomes
+  that failure, so nothing touches the target and every test fails with the reason (`runproof.run_settings`).
+- When a test ends (before every other listener: priority 100), a test a criterion needs that Robot made SKIP by
+  `--skip` / `--skiponfailure` (a pattern not aimed at it, e.g. `beyond-plan` on the AC2 test that is also
+  beyond-plan) is turned back into FAIL with its original failure: such a test may not end SKIP.
 - When a test ends (after every other listener: priority -100, so that the evidence and the facts still see Robot's
   SKIP), a test that was "not reached" becomes FAIL in Robot's result model, its message kept. Robot's exit code
   counts failed tests only, and `--rerunfailed` reruns failed tests only (rebot's merge even ignores a SKIP rerun): a
@@ -29,6 +35,8 @@ from runproof.evidence.masking import one_line
 from runproof import DOC_FORMAT, VERSION
 from runproof.keywords.run_facts import FACTS, NOT_REACHED
 from runproof.facts.suite_model import fresh_suite, prerequisites, stale_dependents
+from runproof.run_settings import (is_rerun, needed, original_failure, refusal, skipped_by_option,
+                                   withdraw_skip_on_failure)
 
 PREREQUISITE_TAG = "prerequisite"
 ADDED_PREFIX = "Added to this run as a prerequisite: "
@@ -44,7 +52,7 @@ class RunSelection:
     failed. A listener only: it has no keywords. Import it once (resources/variables.resource)."""
 
     def __init__(self) -> None:
-        self.ROBOT_LIBRARY_LISTENER = [_CompleteSelection(), _NotReachedFails()]
+        self.ROBOT_LIBRARY_LISTENER = [_CompleteSelection(), _NoNeededTestSkips(), _NotReachedFails()]
 
 
 class _CompleteSelection:
@@ -58,9 +66,25 @@ class _CompleteSelection:
             print(f"runproof: {PABOT_REFUSED}", file=sys.__stderr__)
             data.setup.config(name="Fail", args=[PABOT_REFUSED])
             return
+        if refused := refusal(data):
+            print(f"runproof: {refused}", file=sys.__stderr__)
+            data.setup.config(name="Fail", args=[refused])
+            withdraw_skip_on_failure()
+            return
         added = add_prerequisites(data, str(data.source))
         for name, why in added.items():
             logger.info(f"added as a prerequisite: '{name}' — {why}")
+
+
+class _NoNeededTestSkips:
+    ROBOT_LISTENER_API_VERSION = 3
+    ROBOT_LISTENER_PRIORITY = 100  # before the evidence and the facts record the test's outcome
+
+    def end_test(self, data, result) -> None:
+        if needed(result.tags) and skipped_by_option(result.status, result.message):
+            result.status = "FAIL"
+            result.message = (f"{original_failure(result.message)} — turned back into a failure: a test a criterion "
+                              f"needs may not end SKIP ({result.message.strip().splitlines()[0]})")
 
 
 class _NotReachedFails:
@@ -86,25 +110,13 @@ def add_prerequisites(data, source: str, rerun: bool | None = None) -> dict[str,
     if all(test.name in selected for test in whole.all_tests):
         return {}  # the whole suite: nothing can be missing (and walking the keywords costs a tenth of a second)
     needed = prerequisites(whole, selected, FACTS)
-    if rerun if rerun is not None else _is_rerun():
+    if rerun if rerun is not None else is_rerun():
         while stale := stale_dependents(whole, selected | set(needed), FACTS):
             needed.update(stale)
             needed.update(prerequisites(whole, selected | set(needed), FACTS))
     if needed:
         _merge(data, whole, needed)
     return needed
-
-
-def _is_rerun() -> bool:
-    """Whether this robot process was started with --rerunfailed or --rerunfailedsuites (a listener is not told its
-    options, so they are parsed again, from the command line and ROBOT_OPTIONS, by Robot's own parser)."""
-    from robot.run import RobotFramework
-
-    try:
-        options, _ = RobotFramework().parse_arguments(sys.argv[1:])
-    except BaseException:  # not started by robot's command line (e.g. robot.run()): no options to read
-        return False
-    return bool(options.get("rerunfailed") or options.get("rerunfailedsuites"))
 
 
 def _merge(running, written, needed: dict[str, str]) -> None:

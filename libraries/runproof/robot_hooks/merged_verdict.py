@@ -32,6 +32,7 @@ from runproof.attestation.statement import merge_predicate, merged_runs
 from runproof.attestation.writer import Attester
 from runproof.criteria import CRITERIA
 from runproof.keywords.evidence import BACKEND_SOURCE, RUN_FOLDER, judge_result, show_verdict
+from runproof.robot_hooks.junit import register as register_junit
 
 NEW_MESSAGE = re.compile(r'<span class="new-message">New message:</span> (.*?)<br>', re.S)
 ADDED = re.compile(r"^\*HTML\* Test added from merged output\.(?:<hr>(.*))?$", re.S)
@@ -70,6 +71,7 @@ class merged_verdict(SuiteVisitor):  # noqa: N801 — the name rebot's --prerebo
                     f" (and {len(tests) - 1} more passed)" if len(tests) > 1 else "")
         suite.metadata.pop("Timeline", None)  # each run's picture stays in its own output folder, not the merged one
         suite.metadata["Merged"] = "yes: the verdict is computed from the merged tests (merged_verdict)"
+        register_junit(suite)  # junit.xml of the merge, beside the first result file rebot writes
         folders = [test.metadata.get(RUN_FOLDER, "") for test in suite.all_tests]
         folders = [folder for folder in folders if folder]
         Attester(None, lambda folder: merge_predicate(document, suite, merged_runs(folder, folders)),

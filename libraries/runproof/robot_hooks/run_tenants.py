@@ -1,16 +1,23 @@
 """A variable file: tenants of this run's own, so that suites sharing one database never meet each other's rows.
 
 The plan asks for an explicit tenant, not a fixed one. Unless TENANT_ID / OTHER_TENANT_ID are given (environment or
-`-v`, which still win: resources/variables.resource reads `%{TENANT_ID=${RUN_TENANT_ID}}`), each robot process gets
-a new UUID for the proof run's tenant and another for the other-tenant checks and the concurrent neighbour.
-The values are made once per process and kept in the module (Robot imports a variable file once per path), so
-every suite file of the run sees the same tenants.
+`-v`, which still win: resources/variables.resource reads `%{TENANT_ID=${RUN_TENANT_ID}}`), each run gets a new UUID
+for the proof run's tenant and another for the other-tenant checks and the concurrent neighbour.
+Robot imports a variable file once per path and run, from each suite file that names it: the values are kept per
+*run* — keyed by the run's own settings object (`runproof.run_settings.robot_settings`), which lives exactly as long as
+the run — so every suite file of a run sees the same tenants, and two runs in one process (two `robot.run_cli()`
+calls from a wrapper) get tenants of their own. Outside a run (libdoc, a test importing this module) each call makes
+new ones.
 """
 
 from __future__ import annotations
 
-import sys
 import uuid
+import weakref
+
+from runproof.run_settings import robot_settings
+
+_BY_RUN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def new_tenant() -> str:
@@ -21,8 +28,14 @@ def new_tenant() -> str:
     return "".join(c.upper() if c.isalpha() and next(letters) % 2 == 0 else c for c in text)
 
 
+def _new() -> dict[str, str]:
+    return {"RUN_TENANT_ID": new_tenant(), "RUN_OTHER_TENANT_ID": new_tenant()}
+
+
 def get_variables() -> dict[str, str]:
-    made = sys.modules[__name__].__dict__.setdefault("_made", {})
-    if not made:
-        made.update(RUN_TENANT_ID=new_tenant(), RUN_OTHER_TENANT_ID=new_tenant())
-    return dict(made)
+    run = robot_settings()
+    if run is None:
+        return _new()
+    if run not in _BY_RUN:
+        _BY_RUN[run] = _new()
+    return dict(_BY_RUN[run])

@@ -80,6 +80,40 @@ def alive(pid: int) -> bool:
     return True
 
 
+def process_start(pid: int) -> int | None:
+    """When process `pid` started (clock ticks since boot, /proc/PID/stat field 22), or None when it does not exist:
+    a pid with its start time names one process, also after the pid is reused."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def owner_record() -> str:
+    """What a throwaway directory records of the process that owns it: `PID START` (owner.pid)."""
+    return f"{os.getpid()} {process_start(os.getpid()) or ''}".strip()
+
+
+def owner_alive(record: str) -> bool:
+    """Whether the owner an owner.pid names is still that process (`PID START`; an older `PID` alone: alive)."""
+    parts = record.split()
+    pid = int(parts[0])
+    if len(parts) < 2:
+        return alive(pid)
+    return process_start(pid) == int(parts[1])
+
+
+def serves(pid: int, directory: Path) -> bool:
+    """Whether `pid` is the postmaster of `directory`'s data folder (its command line names the folder), so that a
+    reused pid is never signalled."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return str(directory / "data") in command
+
+
 def postmaster_pid(directory: Path) -> int | None:
     try:
         return int((directory / "data" / "postmaster.pid").read_text().split()[0])

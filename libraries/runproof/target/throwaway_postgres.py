@@ -98,20 +98,31 @@ def free_port() -> int:
 
 
 def sweep_orphaned_directories(tmp: str | None = None) -> list[str]:
-    """Remove throwaway directories whose maker and server are both gone (a killed run's leftovers)."""
-    from runproof.target.reaper import alive, postmaster_pid
+    """Stop the servers and remove the throwaway directories of runs that are gone (a killed run's leftovers).
+
+    A directory is orphaned when the process its owner.pid records — by pid *and start time*, so a reused pid is not
+    its owner — is gone. Its server is stopped by the pid its postmaster.pid records, and only if that process is the
+    server of this very directory (`reaper.serves`): never by name, never another run's. When CI kills the whole tree
+    (the reaper with it), the daemonized postmaster outlives it; the next run ends it here before it starts its own."""
+    from runproof.target.reaper import alive, owner_alive, postmaster_pid, serves, stop_postgres
 
     removed = []
     bases = [tmp] if tmp else dict.fromkeys([tempfile.gettempdir(), *REACHABLE_FALLBACKS])
     for directory in (d for base in bases for d in Path(base).glob(f"{PREFIX}*")):
         try:
-            owner = int((directory / "owner.pid").read_text())
-        except (OSError, ValueError):
+            owned = owner_alive((directory / "owner.pid").read_text())
+        except (OSError, ValueError, IndexError):
             continue  # not fully made yet, or not made by this code
+        if owned:
+            continue
         server = postmaster_pid(directory)
-        if not alive(owner) and not (server and alive(server)):
+        if server and alive(server) and not serves(server, directory):
+            server = None  # the recorded pid is another process now: the server is gone
+        if server and alive(server):
+            stop_postgres(directory)
+        else:
             shutil.rmtree(directory, ignore_errors=True)
-            removed.append(str(directory))
+        removed.append(str(directory))
     return removed
 
 
@@ -157,7 +168,9 @@ class ThrowawayPostgres:
 
     def start(self) -> "ThrowawayPostgres":
         self.dir = Path(tempfile.mkdtemp(prefix=PREFIX, dir=server_base(self._run_as)))
-        (self.dir / "owner.pid").write_text(str(os.getpid()))
+        from runproof.target.reaper import owner_record
+
+        (self.dir / "owner.pid").write_text(owner_record())  # `PID START`: this process, not a later one with its pid
         if self.supervised:
             from runproof.target.reaper import Reaper
 
