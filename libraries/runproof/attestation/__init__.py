@@ -27,7 +27,8 @@ PAYLOAD_TYPE = "application/vnd.in-toto+json"
 # The subjects by kind, as Robot names its result files, and their default names in the output folder (a plain
 # `robot suites/` writes no xunit file; `--output rerun.xml` names another one: Robot tells the writer the real paths).
 DEFAULT_FILES = {"output": "output.xml", "evidence.json": "evidence.json", "evidence.md": "evidence.md",
-                 "xunit": "xunit.xml", "report": "report.html", "log": "log.html", "timeline": "timeline.svg"}
+                 "xunit": "xunit.xml", "junit": "junit.xml", "report": "report.html", "log": "log.html",
+                 "timeline": "timeline.svg"}
 
 KEY_VARIABLE = "SIGNING_KEY"             # the Robot variable (a Secret): a PEM value or the path of a PEM file
 KEY_ENVIRONMENT = "RUNPROOF_SIGNING_KEY"   # its default, and rebot's and runproof-verify's source of a key
