@@ -3,8 +3,9 @@
 # Where a literal command cannot work against the backend contract it carries the same minimal correction the suite
 # declares as a plan deviation: steps counted through aos_traces.trace_id, and get_async_session for get_session.
 # rg is often not installed, so §1 uses grep -nE with the plan's pattern. Inputs come from the environment:
-# SUT_ROOT, PYTHON, DATABASE_URL, AGENT_ID, TENANT_ID.
+# SUT_ROOT, PYTHON, DATABASE_URL, AGENT_ID, TENANT_ID, and PLAN_FILE (default: ../shared/plan beside the checkout).
 set -euo pipefail
+PLAN_FILE=$(realpath "${PLAN_FILE:-$(dirname "$0")/../../shared/plan/run_proof_test_plan_v4.md}")
 cd "$SUT_ROOT"
 
 # §1 Static verification
@@ -29,33 +30,12 @@ psql "$DATABASE_URL" -c "SELECT run_id, tenant_id, started_at, status FROM aos_t
 psql "$DATABASE_URL" -c "SELECT COUNT(*) AS step_count FROM aos_trace_steps
   WHERE trace_id IN (SELECT trace_id FROM aos_traces WHERE run_id = '$run_id');"
 
-# §4 RunProofCoordinator validation
+# §4 RunProofCoordinator validation: the plan's own snippet, read from the plan (get_async_session for get_session)
+snippet=$(sed -n "/^PYTHONPATH=. USE_POSTGRES_TRACES=true python3 - <<'PY'\$/,/^PY\$/p" "$PLAN_FILE" | sed '1d;$d' \
+  | sed 's/\bget_session\b/get_async_session/g')
+[ -n "$snippet" ] || { echo "bare_plan.sh: no §4 snippet in $PLAN_FILE" >&2; exit 1; }
 RUN_ID="$run_id" TENANT_ID="$TENANT_ID" DATABASE_URL="$DATABASE_URL" \
-PYTHONPATH=. USE_POSTGRES_TRACES=true "$PYTHON" - <<'PY'
-import asyncio
-import os
-
-from app.hoc.cus.hoc_spine.orchestrator.coordinators.run_proof_coordinator import (
-    get_run_proof_coordinator,
-)
-from app.db import get_async_session
-
-RUN_ID = os.environ["RUN_ID"]
-TENANT_ID = os.environ["TENANT_ID"]
-
-async def main():
-    coordinator = get_run_proof_coordinator()
-    async with get_async_session() as session:
-        result = await coordinator.get_run_proof(session, TENANT_ID, RUN_ID)
-        print("integrity_model:", result.integrity.model)
-        print("verification_status:", result.integrity.verification_status)
-        print("chain_length:", result.integrity.chain_length)
-        print("root_hash:", result.integrity.root_hash)
-        print("trace_count:", len(result.aos_traces))
-        print("step_count:", len(result.aos_trace_steps))
-
-asyncio.run(main())
-PY
+PYTHONPATH=. USE_POSTGRES_TRACES=true "$PYTHON" - <<<"$snippet"
 
 # §5 Coordinator tests
 PYTHONPATH=. "$PYTHON" -m pytest tests/test_run_introspection_coordinators.py -q
