@@ -18,9 +18,38 @@ from runproof.target.backend_env import backend_environment  # noqa: E402
 from runproof.target.http_call_answer import HttpCallAnswer  # noqa: E402
 from runproof.target.throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
 
+# The defect matrix's plugin (tests/mutants/matrix_plugin.py): --matrix-results, and the judgement of the whole matrix.
+pytest_plugins = ["matrix_plugin"]
+
 REFERENCE_BACKEND = ROOT / "reference" / "backend"
 CLI = "app.hoc.cus.integrations.cus_cli"
 TIMEOUT = 60
+
+
+class SuiteRunNotMarked(Exception):
+    """A test that starts a whole suite run must say so (the suite_run marker): `make test-fast` leaves it out."""
+
+
+def starts_a_suite_run(args) -> bool:
+    command = [str(arg) for arg in args] if isinstance(args, (list, tuple)) else str(args).split()
+    return any(command[i:i + 2] == ["-m", "robot"] for i in range(len(command))) and "--dryrun" not in command
+
+
+@pytest.fixture(autouse=True)
+def suite_runs_are_marked(request, monkeypatch):
+    """Outside tests marked suite_run, starting `python -m robot` (robot_command) raises SuiteRunNotMarked."""
+    if request.node.get_closest_marker("suite_run"):
+        return
+    popen = subprocess.Popen
+
+    class Guarded(popen):
+        def __init__(self, args, *rest, **kwargs):
+            if starts_a_suite_run(args):
+                raise SuiteRunNotMarked(f"{request.node.nodeid} starts a suite run ({' '.join(map(str, args[:3]))} "
+                                        "...) but is not marked @pytest.mark.suite_run")
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Guarded)
 
 
 @pytest.fixture

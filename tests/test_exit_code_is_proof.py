@@ -17,6 +17,9 @@ from matrix import Mutant, prepare
 from runproof.robot_hooks.robot_command import robot_command, robot_environment
 from test_hostile import SUITE_BOUND, mutated, run_suite
 
+# Every test here starts whole suite runs (or stands beside those that do): `make test-fast` leaves them out.
+pytestmark = pytest.mark.suite_run
+
 CLI_RUN = "Customer CLI Creates A Run With Explicit Tenant And Origin"
 # A backend that fails while a marker file exists: `cus_cli run` does not load the skills, so the run ends `retry`.
 FAILS_WHILE_MARKED = {

@@ -22,6 +22,9 @@ from matrix import Mutant, prepare
 from runproof.robot_hooks.robot_command import robot_command, robot_environment
 from test_hostile import processes_under
 
+# Every test here starts whole suite runs (or stands beside those that do): `make test-fast` leaves them out.
+pytestmark = pytest.mark.suite_run
+
 STALL = "time.sleep(60)"
 MARK = 'open(os.path.join(os.environ["RUNPROOF_MARK"], "{stage}"), "w").close()'
 STAGES = {
