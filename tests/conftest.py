@@ -18,8 +18,9 @@ from runproof.target.backend_env import backend_environment  # noqa: E402
 from runproof.target.http_call_answer import HttpCallAnswer  # noqa: E402
 from runproof.target.throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
 
-# The defect matrix's plugin (tests/mutants/matrix_plugin.py): --matrix-results, and the judgement of the whole matrix.
-pytest_plugins = ["matrix_plugin"]
+# The defect matrix's plugin (tests/mutants/matrix_plugin.py): --matrix-results, and the judgement of the whole matrix;
+# pytester, to run it in a session of its own (tests/test_matrix_session.py).
+pytest_plugins = ["matrix_plugin", "pytester"]
 
 REFERENCE_BACKEND = ROOT / "reference" / "backend"
 CLI = "app.hoc.cus.integrations.cus_cli"

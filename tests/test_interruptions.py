@@ -22,7 +22,7 @@ from matrix import Mutant, prepare
 from runproof.robot_hooks.robot_command import robot_command, robot_environment
 from test_hostile import processes_under
 
-# Every test here starts whole suite runs (or stands beside those that do): `make test-fast` leaves them out.
+# The test here starts a whole suite run: `make test-fast` leaves it out.
 pytestmark = pytest.mark.suite_run
 
 STALL = "time.sleep(60)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from robot.api import ExecutionResult
 
 from runproof.keywords.run_facts import CLI_RUN
