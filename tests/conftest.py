@@ -32,8 +32,15 @@ class SuiteRunNotMarked(Exception):
 
 
 def starts_a_suite_run(args) -> bool:
+    """`python -m robot`, a `robot` executable, `make run|suite|test`, or a shell command line doing one of them."""
     command = [str(arg) for arg in args] if isinstance(args, (list, tuple)) else str(args).split()
-    return any(command[i:i + 2] == ["-m", "robot"] for i in range(len(command))) and "--dryrun" not in command
+    if "--dryrun" in command:
+        return False
+    return (any(command[i:i + 2] == ["-m", "robot"] for i in range(len(command)))
+            or any(Path(word).name == "robot" for word in command)
+            or (bool(command) and Path(command[0]).name == "make" and bool({"run", "suite", "test"} & set(command[1:])))
+            or any(" " in word and starts_a_suite_run(word.replace("&&", " ").replace(";", " ").split())
+                   for word in command))
 
 
 @pytest.fixture(autouse=True)

@@ -145,3 +145,26 @@ def test_a_run_not_killed_says_which_test_should_have_failed_which_did_and_with_
     ]
     assert Run(HEALTHY, outcomes={"A": ("FAIL", "x")}).failure_message().startswith(
         "healthy: FALSE ALARM on the healthy reference")
+
+
+@pytest.mark.parametrize(("command", "starts"), [
+    (["python", "-m", "robot", "--argumentfile", "robot.args", "suites"], True),
+    (["/x/.venv/bin/robot", "--outputdir", "o", "suites"], True),
+    (["bash", "-c", ". .venv/bin/activate && robot --console quiet suites/"], True),
+    (["make", "run"], True),
+    (["python", "-m", "robot", "--dryrun", "suites"], False),
+    (["python", "-m", "robot.libdoc", "x", "y"], False),
+    (["python", "-m", "pytest", "tests"], False),
+    (["make", "setup"], False),
+])
+def test_the_guard_knows_a_suite_run_when_it_sees_one(command, starts):
+    from conftest import starts_a_suite_run
+
+    assert starts_a_suite_run(command) is starts
+
+
+def test_an_unmarked_test_that_starts_a_suite_run_fails_naming_the_marker():
+    from conftest import SuiteRunNotMarked
+
+    with pytest.raises(SuiteRunNotMarked, match="is not marked @pytest.mark.suite_run"):
+        subprocess.run(["python3", "-m", "robot", "--version"], capture_output=True, timeout=30)
