@@ -35,6 +35,9 @@ from runproof.target.throwaway_postgres import free_port, migrate
 
 from matrix import Mutant, load_catalog, prepare
 
+# Every test here is a whole suite run against a hostile setting: `make test-fast` leaves them out.
+pytestmark = pytest.mark.suite_run
+
 SUITE_BOUND = 60  # seconds: every case below ends far inside the configured timeouts
 PASSWORD_IN_URL = re.compile(r"postgres(?:ql)?://[^:@/\s\"']+:(?!\*\*\*@)[^@\s\"']+@")
 # Tables a backend command (create-agent, the plan's run and its two neighbours) writes; the suite writes nowhere.
@@ -154,7 +157,6 @@ def base(tmp_path, sut, database_url, http_call_answer) -> dict:
     return {"env": {"DATABASE_URL": database_url}, "variables": {"SUT_ROOT": str(sut), "CLI_TIMEOUT": "20s"}}
 
 
-@pytest.mark.suite_run
 def test_the_healthy_reference_passes_with_nothing_leaked(tmp_path, base, postgres):
     run = run_suite(tmp_path, **base)
     assert run.rc == 0, [f"{t.name}: {t.message}" for t in run.tests if t.status != "PASS"]
@@ -164,7 +166,6 @@ def test_the_healthy_reference_passes_with_nothing_leaked(tmp_path, base, postgr
     assert_evidence_renders(run.outdir)
 
 
-@pytest.mark.suite_run
 def test_refused_port(tmp_path, base, database_url):
     before = row_counts(database_url)
     password = canary()
@@ -176,7 +177,6 @@ def test_refused_port(tmp_path, base, database_url):
     assert row_counts(database_url) == before
 
 
-@pytest.mark.suite_run
 def test_listener_that_never_answers(tmp_path, base):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
@@ -187,7 +187,6 @@ def test_listener_that_never_answers(tmp_path, base):
     assert_clean_stop(run, "Local DB Is Reachable", "did not answer within 2s", secrets=(password,))
 
 
-@pytest.mark.suite_run
 def test_wrong_password_given_as_a_plain_command_line_variable(tmp_path, base, database_url):
     before = row_counts(database_url)
     password = canary()
@@ -197,7 +196,6 @@ def test_wrong_password_given_as_a_plain_command_line_variable(tmp_path, base, d
     assert row_counts(database_url) == before
 
 
-@pytest.mark.suite_run
 def test_malformed_database_url(tmp_path, base):
     password = canary()
     url = f"postgresql://runproof:{password}@127.0.0.1:notaport/runproof"
@@ -206,7 +204,6 @@ def test_malformed_database_url(tmp_path, base):
                       secrets=(password,))
 
 
-@pytest.mark.suite_run
 def test_database_one_revision_behind_head(tmp_path, base, postgres):
     url = postgres.create_database(f"behind_{uuid.uuid4().hex[:8]}")
     migrate(url, REFERENCE_BACKEND, revision="002_aos_traces")
@@ -218,7 +215,6 @@ def test_database_one_revision_behind_head(tmp_path, base, postgres):
     assert row_counts(url) == before
 
 
-@pytest.mark.suite_run
 def test_empty_database(tmp_path, base, postgres):
     url = postgres.create_database(f"empty_{uuid.uuid4().hex[:8]}")
     run = run_suite(tmp_path, env={"DATABASE_URL": url}, variables=base["variables"])
@@ -227,7 +223,6 @@ def test_empty_database(tmp_path, base, postgres):
     assert row_counts(url) == {}
 
 
-@pytest.mark.suite_run
 @pytest.mark.parametrize(("sut_root", "says"), [
     ("/nonexistent/backend-checkout", "SUT_ROOT '/nonexistent/backend-checkout' does not exist"),
     ("{tmp}", "is not a backend"),
@@ -239,7 +234,6 @@ def test_sut_root_missing_or_not_a_backend(tmp_path, base, database_url, sut_roo
     assert row_counts(database_url) == before
 
 
-@pytest.mark.suite_run
 def test_backend_python_missing(tmp_path, base, database_url):
     before = row_counts(database_url)
     run = run_suite(tmp_path, env=base["env"], variables={**base["variables"], "BACKEND_PYTHON": "/nonexistent/python3"})
@@ -247,7 +241,6 @@ def test_backend_python_missing(tmp_path, base, database_url):
     assert row_counts(database_url) == before
 
 
-@pytest.mark.suite_run
 def test_backend_python_without_the_backends_dependencies(tmp_path, base, database_url):
     bare = tmp_path / "bare-venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
@@ -264,7 +257,6 @@ def test_backend_python_without_the_backends_dependencies(tmp_path, base, databa
     assert row_counts(database_url) == before
 
 
-@pytest.mark.suite_run
 def test_unknown_agent_id(tmp_path, base, database_url):
     before = row_counts(database_url)
     agent = str(uuid.uuid4())
@@ -274,7 +266,6 @@ def test_unknown_agent_id(tmp_path, base, database_url):
     assert row_counts(database_url) == before
 
 
-@pytest.mark.suite_run
 @pytest.mark.parametrize(("tenant", "says"), [
     ("", "TENANT_ID is empty"),
     ("tenant with spaces; DROP TABLE runs", "is malformed"),
@@ -286,7 +277,6 @@ def test_empty_or_malformed_tenant_id(tmp_path, base, database_url, tenant, says
     assert row_counts(database_url) == before
 
 
-@pytest.mark.suite_run
 @pytest.mark.parametrize("nice", ["abc", "-5", "20"])
 def test_a_nice_value_that_is_not_0_to_19_is_named_as_configuration(tmp_path, base, database_url, nice):
     """A negative value would raise the suite's own work above the plan's chain; a word cannot be a nice value."""
@@ -309,7 +299,6 @@ def assert_only_the_products_commands_wrote(url: str, before: dict[str, int]) ->
         f"more than the plan's run and its neighbours: {after} vs {before}")
 
 
-@pytest.mark.suite_run
 def test_cli_that_never_returns(tmp_path, base, database_url):
     """The proof run itself hangs (plan-only: no earlier neighbour hangs first, tests/test_exit_code_is_proof.py)."""
     before = row_counts(database_url)
@@ -324,7 +313,6 @@ def test_cli_that_never_returns(tmp_path, base, database_url):
     assert_only_the_products_commands_wrote(database_url, before)
 
 
-@pytest.mark.suite_run
 def test_coordinator_probe_that_crashes(tmp_path, base, database_url):
     before = row_counts(database_url)
     sut = mutated(tmp_path, "coordinator_snippet_crashes")
@@ -334,7 +322,6 @@ def test_coordinator_probe_that_crashes(tmp_path, base, database_url):
     assert_only_the_products_commands_wrote(database_url, before)
 
 
-@pytest.mark.suite_run
 @pytest.mark.parametrize(("edit", "failing_test", "says"), [
     ({"file": "backend/app/hoc/cus/hoc_spine/orchestrator/coordinators/run_proof_coordinator.py",
       "old": "import hashlib\n", "new": "import hashlib\nimport os\n\nos._exit(3)\n"},
@@ -351,7 +338,6 @@ def test_backend_process_that_dies(tmp_path, base, database_url, edit, failing_t
     assert_only_the_products_commands_wrote(database_url, before)
 
 
-@pytest.mark.suite_run
 def test_coordinator_test_file_missing_with_the_suites_own_database(tmp_path, base, private_tmp):
     sut = Path(base["variables"]["SUT_ROOT"])
     (sut / "backend/tests/test_run_introspection_coordinators.py").unlink()
@@ -361,7 +347,6 @@ def test_coordinator_test_file_missing_with_the_suites_own_database(tmp_path, ba
     assert not list(private_tmp.glob("runproof-pg-*")), "the suite's throwaway PostgreSQL was left behind"
 
 
-@pytest.mark.suite_run
 def test_backend_whose_migrations_fail_on_the_suites_own_database(tmp_path, base, private_tmp):
     edit = {"file": "backend/alembic/versions/003_s6_trace_completion_allowed.py", "old": "    CREATE FUNCTION prevent_trace_step_update()",
             "new": "    CREATE FUNCTION no_such_syntax(\n    CREATE FUNCTION prevent_trace_step_update()"}
@@ -372,7 +357,6 @@ def test_backend_whose_migrations_fail_on_the_suites_own_database(tmp_path, base
     assert not list(private_tmp.glob("runproof-pg-*")), "the suite's throwaway PostgreSQL was left behind"
 
 
-@pytest.mark.suite_run
 def test_results_folder_not_writable(tmp_path, base, database_url):
     before = row_counts(database_url)
     blocker = tmp_path / "results"

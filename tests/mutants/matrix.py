@@ -283,11 +283,11 @@ def fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
-def write_record(folder: Path, run: Run, session: str, print_: str | None = None) -> Path:
+def write_record(folder: Path, run: Run, session: str, code: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{run.mutant.name}.json"
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(run.record(print_ or fingerprint(), session), indent=1) + "\n")
+    temporary.write_text(json.dumps(run.record(code or fingerprint(), session), indent=1) + "\n")
     temporary.replace(path)  # a judge reading the folder never sees half a record
     return path
 
@@ -342,10 +342,10 @@ def read_records(folder: Path) -> list[tuple[Path, dict]]:
 
 
 def judge(records: list[tuple[Path, dict]], catalog: list[Mutant], session: str | None = None,
-          print_: str | None = None) -> Judgement:
+          code: str | None = None) -> Judgement:
     """Judge the matrix from `records`: every mutant of `catalog` and the healthy run exactly once, recorded against
     this checkout's code (and, given `session`, in that session only)."""
-    print_ = print_ or fingerprint()
+    code = code or fingerprint()
     mutants = {m.name: m for m in [HEALTHY, *catalog]}
     runs: dict[str, Run] = {}
     duplicates, stale = [], []
@@ -353,7 +353,7 @@ def judge(records: list[tuple[Path, dict]], catalog: list[Mutant], session: str 
         if session is not None and record.get("session") != session:
             continue
         name = record.get("name")
-        if name not in mutants or record.get("fingerprint") != print_:
+        if name not in mutants or record.get("fingerprint") != code:
             stale.append(f"{path.name} ({'not in the catalog' if name not in mutants else 'recorded against other code'})")
             continue
         if name in runs:
