@@ -13,7 +13,7 @@ CHECKOUT := $(CURDIR)
 ROBOT_ARGS := --argumentfile robot.args
 unexport ROBOT_OPTIONS
 
-.PHONY: setup venv-belongs-here postgres run verify rerun merge junit docs test pytest lint dryrun suite mutants bench browser clean
+.PHONY: setup venv-belongs-here postgres run verify rerun merge junit docs test test-fast pytest reference-tests lint dryrun suite mutants bench browser clean
 
 setup: venv-belongs-here $(VENV)/.installed postgres
 
@@ -76,8 +76,19 @@ docs: setup
 	done
 	@echo "keyword reference: $(KEYWORD_DOCS)/ ($$(ls $(KEYWORD_DOCS) | wc -l) pages)"
 
-pytest: setup
-	$(PYTHON) -m pytest tests -q
+# Every pytest test of tests/ on one engine, spread over the cores by pytest-xdist (-n auto; each worker starts its
+# own throwaway PostgreSQL): the suite's own tests, those that start whole suite runs (marker suite_run) and the
+# defect matrix (tests/mutants: one test per mutant, judged as a whole when the session ends). JUnit in results/.
+PYTEST_N ?= auto
+pytest: setup reference-tests
+	$(PYTHON) -m pytest tests -q -n $(PYTEST_N) --junitxml=results/pytest-junit.xml
+
+# What needs no suite run: every test not marked suite_run (a guard in tests/conftest.py fails an unmarked test that
+# starts one), and the reference backend's coordinator tests.
+test-fast: setup reference-tests
+	$(PYTHON) -m pytest tests -q -n $(PYTEST_N) -m "not suite_run"
+
+reference-tests: setup
 	cd reference/backend && PYTHONPATH=. ../../$(PYTHON) -m pytest tests/test_run_introspection_coordinators.py -q -p no:cacheprovider
 
 lint: setup
@@ -90,13 +101,15 @@ dryrun: setup
 suite: setup
 	$(ROBOT) $(ROBOT_ARGS) suites/
 
+# The defect matrix alone; its shards for CI: `pytest tests/mutants --splits 4 --group K` (docs/ci-matrix.md).
 mutants: setup
-	$(PYTHON) tests/mutants/matrix.py
+	$(PYTHON) -m pytest tests/mutants -q -n $(PYTEST_N) --junitxml=results/matrix-junit.xml
 
 bench: setup
 	$(PYTHON) bench/bench.py
 
-test: pytest lint dryrun suite mutants
+# One command; pytest last, so its closing line is pytest's own.
+test: lint dryrun suite pytest
 
 # Not part of `make test`: opens log.html and report.html of a suite run in headless Chromium (Debian package
 # chromium, installed here if missing) and checks that the pictures render with content.
@@ -105,4 +118,4 @@ browser: setup
 	RUNPROOF_BROWSER=1 $(PYTHON) -m pytest tests/test_browser.py -q
 
 clean:
-	rm -rf $(VENV) results/*.html results/*.xml results/*.json results/*.md results/*.svg
+	rm -rf $(VENV) results/*.html results/*.xml results/*.json results/*.md results/*.svg results/matrix

@@ -18,9 +18,46 @@ from runproof.target.backend_env import backend_environment  # noqa: E402
 from runproof.target.http_call_answer import HttpCallAnswer  # noqa: E402
 from runproof.target.throwaway_postgres import ThrowawayPostgres, migrate  # noqa: E402
 
+# The defect matrix's plugin (tests/mutants/matrix_plugin.py): --matrix-results, and the judgement of the whole matrix;
+# pytester, to run it in a session of its own (tests/test_matrix_session.py).
+pytest_plugins = ["matrix_plugin", "pytester"]
+
 REFERENCE_BACKEND = ROOT / "reference" / "backend"
 CLI = "app.hoc.cus.integrations.cus_cli"
 TIMEOUT = 60
+
+
+class SuiteRunNotMarked(Exception):
+    """A test that starts a whole suite run must say so (the suite_run marker): `make test-fast` leaves it out."""
+
+
+def starts_a_suite_run(args) -> bool:
+    """`python -m robot`, a `robot` executable, `make run|suite|test`, or a shell command line doing one of them."""
+    command = [str(arg) for arg in args] if isinstance(args, (list, tuple)) else str(args).split()
+    if "--dryrun" in command:
+        return False
+    return (any(command[i:i + 2] == ["-m", "robot"] for i in range(len(command)))
+            or any(Path(word).name == "robot" for word in command)
+            or (bool(command) and Path(command[0]).name == "make" and bool({"run", "suite", "test"} & set(command[1:])))
+            or any(" " in word and starts_a_suite_run(word.replace("&&", " ").replace(";", " ").split())
+                   for word in command))
+
+
+@pytest.fixture(autouse=True)
+def suite_runs_are_marked(request, monkeypatch):
+    """Outside tests marked suite_run, starting `python -m robot` (robot_command) raises SuiteRunNotMarked."""
+    if request.node.get_closest_marker("suite_run"):
+        return
+    popen = subprocess.Popen
+
+    class Guarded(popen):
+        def __init__(self, args, *rest, **kwargs):
+            if starts_a_suite_run(args):
+                raise SuiteRunNotMarked(f"{request.node.nodeid} starts a suite run ({' '.join(map(str, args[:3]))} "
+                                        "...) but is not marked @pytest.mark.suite_run")
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Guarded)
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from robot.api import ExecutionResult
 from test_hostile import run_suite
 from runproof.evidence.timeline_picture import COLOURS
 
-pytestmark = pytest.mark.skipif(os.environ.get("RUNPROOF_BROWSER") != "1",
-                                reason="headless Chromium: run `make browser`")
+pytestmark = [pytest.mark.suite_run, pytest.mark.skipif(os.environ.get("RUNPROOF_BROWSER") != "1",
+                                                        reason="headless Chromium: run `make browser`")]
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run")
 BAR_ALPHA = 0.85  # timeline_picture draws spans with this alpha on white

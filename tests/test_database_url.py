@@ -91,6 +91,7 @@ def run_against(tmp_path, sut, server, url: str, **variables):
 
 # --- accepted, and used identically by the suite and the backend ------------------------------------------------
 
+@pytest.mark.suite_run
 @pytest.mark.parametrize("form", ["query", "host"])
 def test_unix_socket_urls_in_both_forms_are_used_by_the_suite_and_the_backend(tmp_path, sut, server, database, form):
     url = server.socket_url(database, form)
@@ -102,6 +103,7 @@ def test_unix_socket_urls_in_both_forms_are_used_by_the_suite_and_the_backend(tm
     assert run.evidence["plan_before_execution"]["how"] == "statement log"  # Debian's prefix, read
 
 
+@pytest.mark.suite_run
 def test_host_list_port_list_sslmode_connect_timeout_and_options_are_used_by_both(tmp_path, sut, server, database):
     url = (f"postgresql://runproof:{quote(server.password)}@127.0.0.1:{free_port()},127.0.0.1:{server.port}/{database}"
            "?sslmode=require&connect_timeout=7&options=-c%20statement_timeout%3D600000")
@@ -115,6 +117,7 @@ def test_host_list_port_list_sslmode_connect_timeout_and_options_are_used_by_bot
     assert "read-only transaction" in refusal, "the URL's options displaced the suite's read-only option"
 
 
+@pytest.mark.suite_run
 def test_a_statement_log_of_ddl_only_is_not_observed_and_never_fails(tmp_path, sut, server, database):
     with contextlib.closing(psycopg2.connect(server.url())) as conn, conn.cursor() as cur:
         conn.autocommit = True
@@ -130,6 +133,7 @@ def test_a_statement_log_of_ddl_only_is_not_observed_and_never_fails(tmp_path, s
 
 # --- refused in §0, in one line, before any backend process, nothing written ------------------------------------
 
+@pytest.mark.suite_run
 @pytest.mark.parametrize(("make_url", "says"), [
     (lambda s, db: s.url(db).replace("postgresql://", "postgres://"),
      "DATABASE_URL uses postgres://, which the backend's async engine rejects (contract §7) — write postgresql://"),
@@ -151,6 +155,7 @@ def test_forms_the_backend_cannot_use_stop_before_anything_runs(tmp_path, sut, s
 
 # --- connection problems are preconditions ---------------------------------------------------------------------
 
+@pytest.mark.suite_run
 def test_ssl_required_by_a_server_without_ssl_stops_in_section_0(tmp_path, sut, postgres, database_url):
     before = row_counts(database_url)
     run = run_suite(tmp_path, env={"DATABASE_URL": f"{database_url}?sslmode=require"},
@@ -160,6 +165,7 @@ def test_ssl_required_by_a_server_without_ssl_stops_in_section_0(tmp_path, sut, 
     assert row_counts(database_url) == before
 
 
+@pytest.mark.suite_run
 def test_a_certificate_that_does_not_verify_stops_in_section_0(tmp_path, sut, server, database, certificates):
     before = row_counts(server.url(database))
     url = f"{server.url(database)}?sslmode=verify-full&sslrootcert={quote(str(certificates / 'stranger.crt'))}"
@@ -169,6 +175,7 @@ def test_a_certificate_that_does_not_verify_stops_in_section_0(tmp_path, sut, se
     assert row_counts(server.url(database)) == before
 
 
+@pytest.mark.suite_run
 def test_a_socket_that_does_not_exist_stops_in_section_0(tmp_path, sut, server, database):
     url = f"postgresql://runproof:{quote(server.password)}@/{database}?host={tmp_path}/no-socket&port={server.port}"
     run, _ = run_against(tmp_path, sut, server, url)

@@ -31,6 +31,7 @@ def statuses(run) -> dict[str, tuple[str, str]]:
     return {t.name: (t.status, t.message) for t in run.tests}
 
 
+@pytest.mark.suite_run
 def test_include_ac4_proves_ac4_with_its_prerequisites_added(tmp_path, database_url):
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, options=("--include", "AC4"))
     evidence = run.evidence
@@ -48,6 +49,7 @@ def test_include_ac4_proves_ac4_with_its_prerequisites_added(tmp_path, database_
                                                           "only part")
 
 
+@pytest.mark.suite_run
 def test_include_ac4_on_a_backend_that_fails_its_prerequisite_is_not_green(tmp_path, database_url):
     """The prerequisite that was added fails: AC4's tests are not reached, and that counts."""
     sut = mutated(tmp_path, "skills_not_loaded_by_run")
@@ -63,6 +65,7 @@ def test_include_ac4_on_a_backend_that_fails_its_prerequisite_is_not_green(tmp_p
     assert last.startswith(f"Not green (exit code {run.rc}): 1 failed, {len(ac4)} not reached"), last
 
 
+@pytest.mark.suite_run
 def test_a_beyond_plan_test_that_makes_no_run_starts_no_neighbour_interpreter(tmp_path, database_url):
     """The earlier neighbour's interpreter starts with the suite only when the test that makes the neighbours runs."""
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url},
@@ -73,6 +76,7 @@ def test_a_beyond_plan_test_that_makes_no_run_starts_no_neighbour_interpreter(tm
                                                                   "coordinator-tests", "coverage-check"}
 
 
+@pytest.mark.suite_run
 def test_one_dependent_test_selected_with_test_runs_with_what_it_needs(tmp_path, database_url):
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, options=("--test", "Steps Exist"))
     assert run.rc == 0, [f"{n}: {m}" for n, (s, m) in statuses(run).items() if s != "PASS"]
@@ -82,6 +86,7 @@ def test_one_dependent_test_selected_with_test_runs_with_what_it_needs(tmp_path,
     assert CLI_RUN in {each["name"] for each in run.evidence["prerequisites_added"]}
 
 
+@pytest.mark.suite_run
 def test_not_reached_counts_as_failed_when_nothing_can_be_added(tmp_path, database_url):
     """Without this project's listener the same run exits 0 (robot counts FAIL only): the check bites."""
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, variables={"TENANT_ID": ""})
@@ -125,6 +130,7 @@ def flaky_backend(tmp_path) -> Path:
                    tmp_path / "sut")[0]
 
 
+@pytest.mark.suite_run
 def test_rerun_of_failed_tests_that_now_pass_merges_into_a_pass(tmp_path, database_url, flaky_backend):
     (rc1, ev1), (rc2, ev2), (rc3, merged) = rerun_and_merge(tmp_path, database_url, tmp_path / "marker",
                                                             flaky_backend, keep_failing=False)
@@ -139,6 +145,7 @@ def test_rerun_of_failed_tests_that_now_pass_merges_into_a_pass(tmp_path, databa
     assert all(merged.metadata[ac].startswith(f"{ac}: PASS — ") for ac in ("AC1", "AC2", "AC3", "AC4", "AC5"))
 
 
+@pytest.mark.suite_run
 def test_rerun_that_keeps_failing_leaves_the_merged_verdict_fail(tmp_path, database_url, flaky_backend):
     (rc1, ev1), (rc2, ev2), (rc3, merged) = rerun_and_merge(tmp_path, database_url, tmp_path / "marker",
                                                             flaky_backend, keep_failing=True)
@@ -150,6 +157,7 @@ def test_rerun_that_keeps_failing_leaves_the_merged_verdict_fail(tmp_path, datab
     assert merged.metadata["AC4"].startswith("AC4: NOT REACHED — ")
 
 
+@pytest.mark.suite_run
 def test_a_merge_of_runs_against_different_backend_code_is_not_green(tmp_path, database_url, flaky_backend):
     """"Fix the backend, then --rerunfailed": the rerun passes, but the first run's passes were about other code."""
     (rc1, ev1), (rc2, ev2), (rc3, merged) = rerun_and_merge(tmp_path, database_url, tmp_path / "marker",
@@ -180,6 +188,7 @@ def test_pabot_is_refused_in_one_line(tmp_path):
     assert evidence and all(each["result"] == "FAIL" and "pabot is refused" in each["first_failure"] for each in evidence)
 
 
+@pytest.mark.suite_run
 def test_two_suites_at_once_on_one_database_are_both_green(tmp_path, database_url):
     processes = {}
     for name in ("one", "two"):
@@ -197,6 +206,7 @@ def test_two_suites_at_once_on_one_database_are_both_green(tmp_path, database_ur
     assert len(tenants) == 2, "each suite run has a tenant of its own by default"
 
 
+@pytest.mark.suite_run
 def test_a_run_of_this_tenant_made_by_another_client_is_named_as_such(tmp_path, database_url):
     sut = mutated(tmp_path, "another_client_creates_a_run_of_the_tenant")
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, variables={"SUT_ROOT": str(sut)})
@@ -206,6 +216,7 @@ def test_a_run_of_this_tenant_made_by_another_client_is_named_as_such(tmp_path, 
     assert "leave TENANT_ID unset" in message
 
 
+@pytest.mark.suite_run
 def test_a_backend_whose_runs_halt_costs_one_timeout_not_two(tmp_path, database_url):
     sut = mutated(tmp_path, "run_halted_cli_hangs")
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, variables={"SUT_ROOT": str(sut), "CLI_TIMEOUT": "5s"})
@@ -238,6 +249,7 @@ def test_prerequisites_are_found_through_the_keywords_of_resource_files(tmp_path
         "Reader": "it reads the fact 'run', which 'Maker' establishes anew in this rerun"}
 
 
+@pytest.mark.suite_run
 def test_a_rerun_that_makes_a_new_run_reruns_what_the_first_run_proved_of_the_old_one(tmp_path, database_url):
     """The coordinator fails once: the rerun reruns it with the CLI run it needs — a new run — and so every test that
     read the old run, although those passed; the merged verdict is about one run."""

@@ -35,6 +35,9 @@ from runproof.target.throwaway_postgres import free_port, migrate
 
 from matrix import Mutant, load_catalog, prepare
 
+# Every test here is a whole suite run against a hostile setting: `make test-fast` leaves them out.
+pytestmark = pytest.mark.suite_run
+
 SUITE_BOUND = 60  # seconds: every case below ends far inside the configured timeouts
 PASSWORD_IN_URL = re.compile(r"postgres(?:ql)?://[^:@/\s\"']+:(?!\*\*\*@)[^@\s\"']+@")
 # Tables a backend command (create-agent, the plan's run and its two neighbours) writes; the suite writes nowhere.

@@ -20,6 +20,9 @@ from matrix import Mutant, prepare
 from runproof.robot_hooks.robot_command import robot_command, robot_environment
 from test_hostile import processes_under
 
+# The test here starts a whole suite run: `make test-fast` leaves it out.
+pytestmark = pytest.mark.suite_run
+
 STALL = "time.sleep(60)"
 MARK = 'open(os.path.join(os.environ["RUNPROOF_MARK"], "{stage}"), "w").close()'
 STAGES = {

@@ -51,6 +51,7 @@ def make_run(checkout) -> subprocess.CompletedProcess:
     return run(["make", "run"], checkout)
 
 
+@pytest.mark.suite_run
 def test_make_run_in_a_checkout_whose_path_has_a_space(checkout, make_run):
     assert make_run.returncode == 0, make_run.stdout[-2000:] + make_run.stderr[-2000:]
     assert "Opening argument file" not in make_run.stderr
@@ -59,6 +60,7 @@ def test_make_run_in_a_checkout_whose_path_has_a_space(checkout, make_run):
         assert (checkout / "results" / name).is_file(), name
 
 
+@pytest.mark.suite_run
 def test_a_missing_plan_file_is_recorded_as_not_read_and_is_no_failure(checkout, make_run):
     provenance = json.loads((checkout / "results" / "evidence.json").read_text())["provenance"]
     assert provenance["plan_implemented"] == "Run Proof Test Plan v4 (2026-02-09)"
@@ -67,6 +69,7 @@ def test_a_missing_plan_file_is_recorded_as_not_read_and_is_no_failure(checkout,
     assert not {"plan_file_sha256", "plan_file_title", "plan_file_date"} & provenance.keys()
 
 
+@pytest.mark.suite_run
 def test_plain_robot_in_the_activated_environment_gives_the_evidence_and_the_verdict_once(checkout, make_run):
     """No ROBOT_OPTIONS, no listener: the evidence library itself prints the verdict and writes the evidence."""
     result = run(["bash", "-c", ". .venv/bin/activate && robot --console quiet suites/"], checkout)
@@ -75,6 +78,7 @@ def test_plain_robot_in_the_activated_environment_gives_the_evidence_and_the_ver
     assert (checkout / "evidence.json").is_file()
 
 
+@pytest.mark.suite_run
 def test_plain_robot_without_activation_still_gives_the_evidence_and_the_verdict(checkout, make_run, tmp_path):
     scratch = tmp_path / "tmp dir ü"
     scratch.mkdir()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from robot.api import ExecutionResult
 
 from runproof.keywords.run_facts import CLI_RUN
@@ -49,6 +50,7 @@ def _messages(item):
             yield from _messages(child)
 
 
+@pytest.mark.suite_run
 def test_a_passing_run_has_no_cause_and_shows_the_timeline_and_the_hash_chain(tmp_path, private_tmp):
     """The suite's own PostgreSQL logs every statement: the plan's write and commit are on the picture."""
     run = run_suite(tmp_path, env={"TMPDIR": str(private_tmp)})
@@ -67,6 +69,7 @@ def test_a_passing_run_has_no_cause_and_shows_the_timeline_and_the_hash_chain(tm
     assert "Cause:" not in run.stdout
 
 
+@pytest.mark.suite_run
 def test_a_run_filed_under_another_tenant_is_one_cause_and_every_message_names_the_row(tmp_path, database_url):
     sut = mutated(tmp_path, "run_tenant_taken_from_agent")
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, variables={"SUT_ROOT": str(sut)})
@@ -90,6 +93,7 @@ def test_a_run_filed_under_another_tenant_is_one_cause_and_every_message_names_t
     assert "**Roots match:** NO" in (run.outdir / "evidence.md").read_text()
 
 
+@pytest.mark.suite_run
 def test_a_halted_run_is_one_cause_naming_the_rows_status_and_error(tmp_path, database_url):
     sut = mutated(tmp_path, "run_halted_cli_hangs")
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, variables={"SUT_ROOT": str(sut), "CLI_TIMEOUT": "5s"})
@@ -106,6 +110,7 @@ def test_a_halted_run_is_one_cause_naming_the_rows_status_and_error(tmp_path, da
     assert "**Timeline:** none — the customer CLI never started" in (run.outdir / "evidence.md").read_text()
 
 
+@pytest.mark.suite_run
 def test_an_offline_step_is_one_cause_naming_the_steps_own_error(tmp_path, database_url):
     sut = mutated(tmp_path, "failed_step_in_succeeded_run")
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, variables={"SUT_ROOT": str(sut)})

@@ -124,6 +124,7 @@ def url_for(database_url: str, user: str, password: str) -> str:
     return f"postgresql://{user}:{password}@{where}"
 
 
+@pytest.mark.suite_run
 @pytest.mark.parametrize("given", ["environment", "command line"])
 def test_a_passing_run_at_trace_leaks_nothing(tmp_path, base, database_url, given):  # noqa: F811
     planted = environment_canaries()
@@ -137,6 +138,7 @@ def test_a_passing_run_at_trace_leaks_nothing(tmp_path, base, database_url, give
     assert_no_leak(run.outdir, [*planted.values(), password], console=run.stdout + run.stderr)
 
 
+@pytest.mark.suite_run
 def test_a_url_the_backends_driver_refuses_leaks_nothing(tmp_path, base, database_url):  # noqa: F811
     """An unencoded `@` and `%` in the password, given in a variable file: the suite reads the URL as a URL parser
     does (the password ends at the last `@`), libpq (the backend's driver) ends the user info at the first `@` and

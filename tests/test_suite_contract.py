@@ -38,6 +38,7 @@ def count_runs(url: str) -> int:
         return cur.fetchone()[0]
 
 
+@pytest.mark.suite_run
 def test_a_misspelled_dependency_stops_the_run_before_any_test_with_one_line_naming_it(tmp_path, database_url):
     copy = suite_copy(tmp_path)
     preconditions = copy / "suites" / "00__preconditions.robot"
@@ -55,6 +56,7 @@ def test_a_misspelled_dependency_stops_the_run_before_any_test_with_one_line_nam
     assert line in run.evidence["stop_reason"]
 
 
+@pytest.mark.suite_run
 def test_a_dependency_on_an_unknown_suite_is_an_error_too(tmp_path, database_url):
     copy = suite_copy(tmp_path)
     cli = copy / "suites" / "02__customer_cli_run.robot"
@@ -82,6 +84,7 @@ def test_tag_documentation_quotes_the_criteria():
         assert f"--tagdoc {tag}:{text}" in lines, tag
 
 
+@pytest.mark.suite_run
 def test_report_and_output_xml_tell_the_verdict(tmp_path, database_url):
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url})
     assert run.rc == 0, [f"{t.name}: {t.message}" for t in run.tests if t.status != "PASS"]
@@ -119,6 +122,7 @@ def test_report_and_output_xml_tell_the_verdict(tmp_path, database_url):
     assert last[-1] == f"Green (exit code 0): all {len(run.tests)} tests ran and passed"
 
 
+@pytest.mark.suite_run
 def test_a_failed_run_says_its_first_failure_at_the_top(tmp_path, database_url):
     sut = mutated(tmp_path, "coordinator_hash_differs")
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, variables={"SUT_ROOT": str(sut)})
@@ -128,6 +132,7 @@ def test_a_failed_run_says_its_first_failure_at_the_top(tmp_path, database_url):
     assert suite.metadata["AC5"].startswith("AC5: FAIL — Coordinator Tests Pass: ")
 
 
+@pytest.mark.suite_run
 def test_the_plan_only_run_makes_no_neighbour_run(tmp_path, database_url):
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, options=("--exclude", "beyond-plan"))
     assert run.rc == 0, [f"{t.name}: {t.message}" for t in run.tests if t.status != "PASS"]
@@ -135,6 +140,7 @@ def test_the_plan_only_run_makes_no_neighbour_run(tmp_path, database_url):
     assert count_runs(database_url) == 1, "a plan-only run must make exactly the plan's one run"
 
 
+@pytest.mark.suite_run
 def test_a_partial_selection_is_never_a_pass(tmp_path, database_url):
     run = run_suite(tmp_path, env={"DATABASE_URL": database_url}, options=("--include", "AC1"))
     evidence = run.evidence
@@ -145,6 +151,7 @@ def test_a_partial_selection_is_never_a_pass(tmp_path, database_url):
     assert "Local DB Is Reachable" in {each["name"] for each in evidence["prerequisites_added"]}
 
 
+@pytest.mark.suite_run
 def test_two_suites_on_one_machine_do_not_see_each_others_sqlite_fallback(tmp_path, postgres):
     """A suite against a backend that falls back to SQLite, and a healthy one, at the same time: the healthy one
     stays green (each watches the SQLite file private to its own run)."""
@@ -202,6 +209,7 @@ def test_robocop_disables_no_rule_without_saying_why():
             assert "#" in line, f"robocop rule switched off without a reason: {line.strip()}"
 
 
+@pytest.mark.suite_run
 @pytest.mark.parametrize("options, source", [
     ((), "the earlier neighbour run (agent *, without a tenant): AGENT_ID's tenant is TENANT_ID"),
     (("--exclude", "beyond-plan"), "could not be told apart: AGENT_ID's tenant is TENANT_ID and no neighbour run *"),

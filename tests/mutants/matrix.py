@@ -1,27 +1,27 @@
-"""`make mutants`: run the suite against the healthy reference and every mutant of catalog.toml.
+"""The defect matrix's library: the catalog, a mutant's copy of the reference, one suite run and its judgement.
 
-Each run gets a copy of reference/ with the mutant's edits and a fresh database (on one throwaway PostgreSQL that
-logs every statement, given to the suite as STATEMENT_LOG), migrated by that copy's own alembic. The observed
-failures are compared with the declared ones, as Robot Framework's own acceptance tests do: a mutant is killed as
-declared when exactly its declared tests fail, *each with a message that matches its declared glob*, and every other
-test passes or is "not reached". A declared test that fails for another reason is a false alarm.
-Exit status 0 only when every mutant is killed as declared, nothing fails that was not declared, and every
-check of the suite is killed by at least one mutant.
+The matrix itself is pytest's: tests/mutants/test_mutants.py has one test per mutant (and one for the healthy
+reference), spread over cores by pytest-xdist and over CI jobs by pytest-split; tests/mutants/judge_matrix.py judges
+the recorded results of all of them (every check covered, every rule broken) — see docs/ci-matrix.md.
+
+Each run gets a copy of reference/ with the mutant's edits and a fresh database (on the worker's own throwaway
+PostgreSQL that logs every statement, given to the suite as STATEMENT_LOG), migrated by that copy's own alembic. The
+observed failures are compared with the declared ones, as Robot Framework's own acceptance tests do: a mutant is
+killed as declared when exactly its declared tests fail, *each with a message that matches its declared glob*, and
+every other test passes or is "not reached". A declared test that fails for another reason is a false alarm.
 """
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
+import hashlib
 import json
 import os
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
+import uuid
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,9 +173,58 @@ class Run:
         return not self.error and not self.missed and not self.false_alarms and bool(self.outcomes)
 
 
-def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Path, options: tuple[str, ...] = ()) -> Run:
+    def findings(self) -> list[str]:
+        """What the matrix says about this run, one line each: which test should have failed, which did, and with
+        which message. Empty when the run is killed as declared (or, for the healthy run, all green)."""
+        lines = [f"the run did not complete: {self.error}"] if self.error else []
+        if not self.outcomes and not self.error:
+            lines.append("the run left no test results (output.xml)")
+        for name in self.missed:
+            status, message = self.outcomes.get(name, ("ABSENT", ""))
+            how = ("it is not a test of the suite" if status == "ABSENT"
+                   else f"it was {message}" if name in self.not_reached else f"it {status}ED" if status == "PASS"
+                   else f"it is {status}: {message}")
+            lines.append(f"'{name}' should have failed with '{self.mutant.kills[name]}' — {how}")
+        for name, pattern in sorted(self.mutant.kills.items()):
+            if name in self.failed and not message_matches(self.outcomes[name][1], pattern):
+                lines.append(f"'{name}' failed as declared but for another reason: expected '{pattern}', "
+                             f"got '{self.outcomes[name][1]}'")
+        for name in sorted(self.failed - set(self.mutant.kills)):
+            lines.append(f"'{name}' failed and no failure of it is declared (false alarm): '{self.outcomes[name][1]}'")
+        for name, (status, message) in sorted(self.outcomes.items()):
+            if status == "SKIP" and not message.startswith(NOT_REACHED):
+                lines.append(f"'{name}' was skipped (false alarm): '{message}'")
+            elif self.mutant is HEALTHY and name in self.not_reached:
+                lines.append(f"'{name}' was not reached on the healthy reference (false alarm): '{message}'")
+        lines += [f"{problem} (false alarm)" for problem in self.evidence_problems]
+        return lines
+
+    def failure_message(self) -> str:
+        verdict = "FALSE ALARM on the healthy reference" if self.mutant is HEALTHY else "NOT KILLED as declared"
+        return "\n".join([f"{self.mutant.name}: {verdict} ({self.mutant.defect})",
+                          *(f"  {line}" for line in self.findings())])
+
+    def record(self, fingerprint: str, session: str) -> dict:
+        """What a test of the matrix leaves for the judgement of the whole matrix (judge_matrix.py)."""
+        return {"name": self.mutant.name, "fingerprint": fingerprint, "session": session, "killed": self.killed,
+                "seconds": round(self.seconds, 1), "error": self.error, "declared": self.mutant.kills,
+                "outcomes": {name: list(outcome) for name, outcome in sorted(self.outcomes.items())},
+                "broken_rules": sorted(self.broken_rules), "rules_checked": sorted(self.rules_checked),
+                "evidence_problems": self.evidence_problems, "causes": self.causes,
+                "findings": self.findings()}
+
+    @classmethod
+    def from_record(cls, record: dict, mutant: Mutant) -> "Run":
+        return cls(mutant, outcomes={name: tuple(outcome) for name, outcome in record["outcomes"].items()},
+                   broken_rules=set(record["broken_rules"]), rules_checked=set(record["rules_checked"]),
+                   seconds=record["seconds"], error=record["error"], evidence_problems=record["evidence_problems"],
+                   causes=record["causes"])
+
+
+def run_one(mutant: Mutant, postgres: ThrowawayPostgres, scratch: Path, options: tuple[str, ...] = ()) -> Run:
+    """One suite run against the mutant's copy, on a fresh database of `postgres` whose name no other run uses."""
     run = Run(mutant)
-    workdir = scratch / f"{index:02d}_{mutant.name}"
+    workdir = scratch / mutant.name
     workdir.mkdir()
     started = time.monotonic()
     try:
@@ -183,7 +232,7 @@ def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Pa
         variables = {**BASE_VARIABLES, **mutant.variables}
         url = variables.pop("DATABASE_URL", "").replace("{closed_port}", str(free_port()))
         if not url or "{url}" in url:  # {url}: a fresh migrated database's URL, inside a form of the mutant's
-            fresh = postgres.create_database(f"mutant_{index:02d}")
+            fresh = postgres.create_database(f"m_{uuid.uuid4().hex[:12]}")
             migrate(fresh, sut / "backend", revision=mutant.database_revision)
             url = url.replace("{url}", fresh) if url else fresh
         command = robot_command(workdir / "results", {"SUT_ROOT": str(sut), **variables}, "--log", "NONE", "--report",
@@ -206,78 +255,113 @@ def run_one(mutant: Mutant, postgres: ThrowawayPostgres, index: int, scratch: Pa
     return run
 
 
-def coverage(runs: list[Run], checks: list[str]) -> dict[str, list[str]]:
-    """Every check of the suite, and the mutants that made it fail as declared."""
+def coverage(healthy: Run, runs: list[Run]) -> dict[str, list[str]]:
+    """Every check of the suite (every test of the healthy run), and the mutants that made it fail as declared."""
     return {check: [r.mutant.name for r in runs if r.mutant is not HEALTHY and check in r.failed
-                    and check in r.mutant.kills] for check in checks}
+                    and check in r.mutant.kills] for check in healthy.outcomes}
 
 
-def rule_coverage(runs: list[Run]) -> dict[str, list[str]]:
+def rule_coverage(healthy: Run, runs: list[Run]) -> dict[str, list[str]]:
     """Every rule the healthy run checked (PASS), and the mutants killed as declared that broke it."""
-    healthy = runs[0]
-    checked = [name for name in sorted(healthy.rules_checked)]
-    return {rule: [r.mutant.name for r in runs[1:] if r.killed and rule in r.broken_rules] for rule in checked}
+    return {rule: [r.mutant.name for r in runs if r.mutant is not HEALTHY and r.killed and rule in r.broken_rules]
+            for rule in sorted(healthy.rules_checked)}
 
 
-def report(runs: list[Run], cover: dict[str, list[str]], seconds: float, workers: int) -> dict:
-    mutants = [r for r in runs if r.mutant is not HEALTHY]
-    print(f"{'mutant':34} {'verdict':9} {'failed':>6} {'secs':>5}  detail")
-    for r in runs:
-        verdict = "healthy" if r.mutant is HEALTHY and r.killed else "KILLED" if r.killed else "NOT KILLED"
-        if r.mutant is HEALTHY and not r.killed:
-            verdict = "FALSE ALARM"
-        detail = r.error or "; ".join(filter(None, [f"missed: {', '.join(r.missed)}" if r.missed else "",
-                                                      f"false alarms: {' | '.join(r.false_alarms)}" if r.false_alarms else ""]))
-        print(f"{r.mutant.name:34} {verdict:9} {len(r.failed):>6} {r.seconds:5.1f}  {detail}")
-    print("\nCoverage: every check of the suite and the mutants that make it fail")
-    for check, killers in cover.items():
-        print(f"  {check:68} {', '.join(killers) if killers else 'NOT COVERED: no mutant makes it fail'}")
-    rules = rule_coverage(runs)
-    print("\nRules: every rule the healthy run checked and the mutants that break it")
-    for name, killers in rules.items():
-        print(f"  {name:42} {', '.join(killers) if killers else 'NOT COVERED: no mutant breaks it'}")
-    killed = sum(r.killed for r in mutants)
-    false_alarms = sum(len(r.false_alarms) for r in runs)
-    uncovered = [check for check, killers in cover.items() if not killers]
-    uncovered_rules = [name for name, killers in rules.items() if not killers]
-    print(f"rules: {len(rules) - len(uncovered_rules)}/{len(rules)} broken by a mutant")
-    print(f"\ntime: {seconds:.1f}s for {len(runs)} suite runs on {workers} workers "
-          f"({sum(r.seconds for r in runs):.1f}s of runs); uncovered checks: {len(uncovered)}")
-    print(f"mutants: {killed}/{len(mutants)} killed as declared, {false_alarms} false alarms")
-    return {
-        "killed": killed, "total": len(mutants), "false_alarms": false_alarms, "uncovered": uncovered,
-        "uncovered_rules": uncovered_rules, "rule_coverage": rules,
-        "seconds": round(seconds, 1), "workers": workers, "coverage": cover,
-        "runs": [{"name": r.mutant.name, "defect": r.mutant.defect, "source": r.mutant.source,
-                  "declared": r.mutant.kills, "missed": r.missed, "wrong_reasons": r.wrong_reasons,
-                  "failed": {n: m for n, (s, m) in sorted(r.outcomes.items()) if s == "FAIL"},
-                  "false_alarms": r.false_alarms, "killed": r.killed, "error": r.error,
-                  "seconds": round(r.seconds, 1), "causes": r.causes,
-                  "not_reached": sorted(r.not_reached)} for r in runs],
-    }
+# What a recorded result is about: results recorded against other code are not judged with this checkout's.
+FINGERPRINTED = ("reference", "suites", "resources", "libraries/runproof", "probe", "robot.args",
+                 "tests/mutants/catalog.toml", "tests/mutants/matrix.py")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--only", nargs="*", help="run only these mutants (and the healthy reference)")
-    parser.add_argument("--output", type=Path, default=ROOT / "results" / "mutants.json")
-    args = parser.parse_args()
-    mutants = [m for m in load_catalog() if not args.only or m.name in args.only]
-    started = time.monotonic()
-    with ThrowawayPostgres(log_statements=True) as postgres, tempfile.TemporaryDirectory(prefix="runproof-mutants-") as scratch:
-        with ThreadPoolExecutor(max_workers=args.workers) as pool:
-            runs = list(pool.map(lambda item: run_one(item[1], postgres, item[0], Path(scratch)),
-                                 enumerate([HEALTHY, *mutants])))
-    checks = list(runs[0].outcomes)
-    summary = report(runs, coverage(runs, checks), time.monotonic() - started, args.workers)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(summary, indent=2) + "\n")
-    complete = not args.only
-    ok = (summary["killed"] == summary["total"] and summary["false_alarms"] == 0 and runs[0].killed
-          and (not complete or not (summary["uncovered"] or summary["uncovered_rules"])))
-    return 0 if ok else 1
+def fingerprint(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for entry in FINGERPRINTED:
+        path = root / entry
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()
+                                                     and "__pycache__" not in p.parts and p.suffix != ".pyc")
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def write_record(folder: Path, run: Run, session: str, code: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{run.mutant.name}.json"
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(run.record(code or fingerprint(), session), indent=1) + "\n")
+    temporary.replace(path)  # a judge reading the folder never sees half a record
+    return path
+
+
+@dataclass
+class Judgement:
+    """The whole matrix judged from its recorded results (of one run, or of the union of its shards)."""
+
+    runs: dict[str, Run]
+    missing: list[str]  # mutants of the catalog (or "healthy") with no recorded result
+    duplicates: list[str]  # recorded more than once (two shards ran the same mutant)
+    stale: list[str]  # recorded against other code (another fingerprint) or not in the catalog
+    coverage: dict[str, list[str]]
+    rules: dict[str, list[str]]
+
+    @property
+    def uncovered(self) -> list[str]:
+        return [check for check, killers in self.coverage.items() if not killers]
+
+    @property
+    def unbroken_rules(self) -> list[str]:
+        return [rule for rule, killers in self.rules.items() if not killers]
+
+    @property
+    def killed(self) -> int:
+        return sum(run.killed for name, run in self.runs.items() if name != HEALTHY.name)
+
+    @property
+    def false_alarms(self) -> int:
+        return sum(len(run.false_alarms) for run in self.runs.values())
+
+    def summary(self) -> list[str]:
+        total = len(self.runs) - (HEALTHY.name in self.runs) + len([m for m in self.missing if m != HEALTHY.name])
+        lines = ["Coverage: every check of the suite and the mutants that make it fail"]
+        lines += [f"  {check:68} {', '.join(k) if k else 'NOT COVERED: no mutant makes it fail'}"
+                  for check, k in self.coverage.items()]
+        lines.append("Rules: every rule the healthy run checked and the mutants that break it")
+        lines += [f"  {rule:42} {', '.join(k) if k else 'NOT COVERED: no mutant breaks it'}"
+                  for rule, k in self.rules.items()]
+        lines.append(f"checks: {len(self.coverage) - len(self.uncovered)}/{len(self.coverage)} made to fail by a mutant")
+        lines.append(f"rules: {len(self.rules) - len(self.unbroken_rules)}/{len(self.rules)} broken by a mutant")
+        for label, names in (("missing", self.missing), ("recorded twice", self.duplicates), ("stale", self.stale)):
+            if names:
+                lines.append(f"{label}: {', '.join(names)}")
+        lines.append(f"mutants: {self.killed}/{total} killed as declared, {self.false_alarms} false alarms")
+        return lines
+
+
+def read_records(folder: Path) -> list[tuple[Path, dict]]:
+    """Every record under `folder`, in subfolders too (one per shard, as CI downloads them)."""
+    return [(path, json.loads(path.read_text())) for path in sorted(folder.rglob("*.json"))]
+
+
+def judge(records: list[tuple[Path, dict]], catalog: list[Mutant], session: str | None = None,
+          code: str | None = None) -> Judgement:
+    """Judge the matrix from `records`: every mutant of `catalog` and the healthy run exactly once, recorded against
+    this checkout's code (and, given `session`, in that session only)."""
+    code = code or fingerprint()
+    mutants = {m.name: m for m in [HEALTHY, *catalog]}
+    runs: dict[str, Run] = {}
+    duplicates, stale = [], []
+    for path, record in records:
+        if session is not None and record.get("session") != session:
+            continue
+        name = record.get("name")
+        if name not in mutants or record.get("fingerprint") != code:
+            stale.append(f"{path.name} ({'not in the catalog' if name not in mutants else 'recorded against other code'})")
+            continue
+        if name in runs:
+            duplicates.append(name)
+            continue
+        runs[name] = Run.from_record(record, mutants[name])
+    missing = [name for name in mutants if name not in runs]
+    healthy = runs.get(HEALTHY.name, Run(HEALTHY))
+    others = [run for name, run in runs.items() if name != HEALTHY.name]
+    return Judgement(runs, missing, sorted(set(duplicates)), stale, coverage(healthy, others),
+                     rule_coverage(healthy, others))
