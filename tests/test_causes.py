@@ -46,33 +46,30 @@ def test_dependencies_are_read_from_the_suite_facts_and_depends_on():
 
 def test_a_run_filed_under_another_tenant_is_one_cause_with_its_consequences_under_it():
     """The mutant run_tenant_taken_from_agent: eight failures, one defect."""
-    failed = {CLI_RUN: "runs.tenant_id is 'agent-default-tenant' (passed: 'T') for run r",
-              "Run Carries The Tenant And Origin That Were Passed": "runs.tenant_id is 'agent-default-tenant', …",
-              "RunProofCoordinator Returns HASH_CHAIN And VERIFIED": "the integrity model is NONE, …",
-              "Coordinator Verified A Chain Of At Least One Step": "chain_length is 0",
-              "Coordinator Read The Same Steps As Postgres": "the coordinator saw 0 steps, Postgres has 1",
-              "Root Hash Recomputed From Postgres Equals The Coordinator's": "… differs from the coordinator's (None)",
-              "The Coordinator Read This Run's Trace": "the coordinator returned 0 traces",
-              "The Trace Belongs To The Run's Tenant": "aos_traces.tenant_id is 'agent-default-tenant', …",
+    failed = {CLI_RUN: "1 rule(s) broken: runs.tenant_id: expected the tenant passed ('T'), observed 'x'",
+              "RunProofCoordinator Returns HASH_CHAIN And VERIFIED": "coordinator.integrity_model: …",
+              "Coordinator Verified A Chain Of At Least One Step": "coordinator.chain_length: …",
+              "Coordinator Read The Same Steps As Postgres": "coordinator.step_count: …",
+              "The Trace Row Holds Every Rule": "aos_traces.tenant_id: …",
+              "The Coordinator's Answer Holds Every Rule": "coordinator.root_hash: …",
               "Neighbour Runs Are Intact Under Their Own Tenant": "… filed under another tenant"}
     causes = attribute(outcomes(failed), ORDER, DEPENDENCIES)
     assert [c["test"] for c in causes] == [CLI_RUN]
     assert sorted(causes[0]["failures"]) == sorted(set(failed) - {CLI_RUN})
-    assert cause_line(causes[0]).startswith("runs.tenant_id is 'agent-default-tenant' (passed: 'T') for run r "
-                                            f"[{CLI_RUN}]; 8 failures follow: ")
+    assert cause_line(causes[0]).startswith("1 rule(s) broken: runs.tenant_id: expected the tenant passed ('T'), "
+                                            f"observed 'x' [{CLI_RUN}]; 6 failures follow: ")
 
 
 def test_a_trace_under_another_tenant_explains_the_coordinators_empty_answer():
     """The mutant trace_under_wrong_tenant: the run is right, its trace is not; the neighbour's is a second finding."""
     failed = {name: "x" for name in (
-        "The Run Has One Trace, Keyed By Its Id", "The Trace Belongs To The Run's Tenant",
-        "RunProofCoordinator Returns HASH_CHAIN And VERIFIED", "Coordinator Verified A Chain Of At Least One Step",
-        "Coordinator Read The Same Steps As Postgres", "Root Hash Recomputed From Postgres Equals The Coordinator's",
-        "The Coordinator Read This Run's Trace", "Neighbour Runs Are Intact Under Their Own Tenant")}
+        "The Trace Row Holds Every Rule", "RunProofCoordinator Returns HASH_CHAIN And VERIFIED",
+        "Coordinator Verified A Chain Of At Least One Step", "Coordinator Read The Same Steps As Postgres",
+        "The Coordinator's Answer Holds Every Rule", "Neighbour Runs Are Intact Under Their Own Tenant")}
     causes = attribute(outcomes(failed), ORDER, DEPENDENCIES)
-    assert [c["test"] for c in causes] == ["The Run Has One Trace, Keyed By Its Id",
-                                           "Neighbour Runs Are Intact Under Their Own Tenant"]
-    assert len(causes[0]["failures"]) == 6
+    assert [c["test"] for c in causes] == ["Neighbour Runs Are Intact Under Their Own Tenant",
+                                           "The Trace Row Holds Every Rule"]
+    assert len(causes[1]["failures"]) == 4  # the coordinator's four checks follow from the trace's tenant
 
 
 def test_a_halted_run_is_one_cause_and_what_it_left_unreached_is_counted_under_it():
@@ -92,7 +89,7 @@ def test_independent_failures_are_independent_causes_in_the_order_they_ran():
 def test_one_static_fact_read_twice_is_one_cause():
     message = "--origin-system-id has no default: cus_cli.py:181 `run.add_argument('--origin-system-id')`"
     failed = {"Customer CLI Has An Optional --origin-system-id With A Default": message,
-              "The Run Records The Origin Passed, Not The CLI's Default": message}
+              "The Origin Passed Differs From The CLI's Default": message}
     assert len(attribute(outcomes(failed), ORDER, DEPENDENCIES)) == 1
 
 

@@ -24,13 +24,12 @@ TRACE_EXISTS = "Trace Exists"
 STEPS_EXIST = "Steps Exist"
 RUN_HAS_PLAN = "Run Has Plan"
 PLAN_BEFORE_EXECUTION = "Plan Was Stored Before Execution Started"
-ONE_TRACE = "The Run Has One Trace, Keyed By Its Id"
-TRACE_TENANT = "The Trace Belongs To The Run's Tenant"
 NO_SQLITE = "No SQLite Trace File Was Created Or Changed"
-READ_THIS_TRACE = "The Coordinator Read This Run's Trace"
 SAME_STEPS = "Coordinator Read The Same Steps As Postgres"
 HASH_CHAIN_VERIFIED = "RunProofCoordinator Returns HASH_CHAIN And VERIFIED"
-STEPS_FOLLOW_PLAN = "The Steps Are The Plan's Steps, Indexed From Zero"
+RUN_ROW = "The Run Row Holds Every Rule"
+TRACE_ROW = "The Trace Row Holds Every Rule"
+STEP_ROWS = "Every Step Row Holds Every Rule"
 
 # test -> the checks whose failure explains its failure (only direct ones: the closure is taken).
 RULES: dict[str, tuple[str, ...]] = {
@@ -38,23 +37,20 @@ RULES: dict[str, tuple[str, ...]] = {
     STEPS_EXIST: (TRACE_EXISTS,),
     # Its second half compares the plan the trace recorded with runs.plan_json.
     PLAN_BEFORE_EXECUTION: (TRACE_EXISTS, RUN_HAS_PLAN),
-    "Executed Steps Follow The Stored Plan": (RUN_HAS_PLAN, PLAN_BEFORE_EXECUTION, STEPS_FOLLOW_PLAN),
-    STEPS_FOLLOW_PLAN: (RUN_HAS_PLAN,),
-    # The trace's tenant is judged once against the run's (one trace, keyed by its id) and once against the tenant
-    # passed; the second follows the first.
-    TRACE_TENANT: (ONE_TRACE,),
+    # The run's tool calls are one per step row; the step rows are compared with the stored plan and their trace.
+    RUN_ROW: (RUN_HAS_PLAN, STEPS_EXIST),
+    TRACE_ROW: (TRACE_EXISTS, RUN_HAS_PLAN),
+    STEP_ROWS: (STEPS_EXIST, RUN_HAS_PLAN, TRACE_ROW),
     # The coordinator reads `trace_<run_id>` of the tenant asked, from Postgres: every check of its answer rests on
-    # that trace existing under that key and tenant, with its steps, and on no SQLite fallback.
-    READ_THIS_TRACE: (TRACE_EXISTS, STEPS_EXIST, ONE_TRACE, TRACE_TENANT, NO_SQLITE),
-    SAME_STEPS: (READ_THIS_TRACE,),
-    HASH_CHAIN_VERIFIED: (READ_THIS_TRACE, SAME_STEPS),
-    "Coordinator Verified A Chain Of At Least One Step": (HASH_CHAIN_VERIFIED,),
-    "Root Hash Recomputed From Postgres Equals The Coordinator's": (HASH_CHAIN_VERIFIED, SAME_STEPS),
+    # that trace existing under that key and tenant (its row's rules), with its steps, and on no SQLite fallback.
+    SAME_STEPS: (TRACE_EXISTS, STEPS_EXIST, TRACE_ROW, NO_SQLITE),
+    HASH_CHAIN_VERIFIED: (TRACE_EXISTS, STEPS_EXIST, TRACE_ROW, NO_SQLITE),
+    "Coordinator Verified A Chain Of At Least One Step": (HASH_CHAIN_VERIFIED, SAME_STEPS),
+    "The Coordinator's Answer Holds Every Rule": (HASH_CHAIN_VERIFIED, SAME_STEPS, STEP_ROWS),
     # It reads the CLI's default with the same static check as plan §1.
-    "The Run Records The Origin Passed, Not The CLI's Default":
+    "The Origin Passed Differs From The CLI's Default":
         ("Customer CLI Has An Optional --origin-system-id With A Default",),
 }
-
 
 def dependencies_of_suite(suite, facts: Mapping[str, str]) -> dict[str, set[str]]:
     """test -> the tests it depends on by data (run facts read, Depends On Test/Suite — wherever they are called,
