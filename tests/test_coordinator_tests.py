@@ -7,6 +7,7 @@ exercise the coordinator; each must fail AC5 with a message naming the tests (or
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -86,6 +87,16 @@ def problem(root: Path) -> str:
     return judgement["problem"]
 
 
+def coverage_problem(root: Path) -> str:
+    """Beyond plan §5: AC5 holds (the tests passed), but they did not run the product's coordinator."""
+    judgement = observe(root)
+    assert judgement["problem"] is None, judgement["problem"]
+    assert judgement["coverage_problem"], f"the coordinator ran: {judgement}"
+    with pytest.raises(AssertionError, match=re.escape(judgement["coverage_problem"])):
+        CoordinatorTests().coordinator_tests_should_have_run_the_coordinator(judgement)
+    return judgement["coverage_problem"]
+
+
 def test_tests_that_run_the_coordinator_and_pass_hold_ac5(tmp_path):
     judgement = observe(backend(tmp_path, '''
         class TestMore:
@@ -102,7 +113,9 @@ def test_tests_that_run_the_coordinator_and_pass_hold_ac5(tmp_path):
     assert functions["run_proof_coordinator.py:RunProofCoordinator._verify_hash_chain"]["hash_chain"]
     assert judgement["coverage"]["modules"]["run_proof_coordinator.py"]["lines"] == "11/11 (100%)"
     summary = CoordinatorTests().coordinator_tests_should_have_passed_as_observed(judgement)
-    assert "3 passed" in summary and "RunProofCoordinator.get_run_proof 2/2 (100%)" in summary
+    assert "3 passed" in summary
+    figure = CoordinatorTests().coordinator_tests_should_have_run_the_coordinator(judgement)
+    assert "RunProofCoordinator.get_run_proof 2/2 (100%)" in figure
 
 
 @pytest.mark.parametrize(("tests", "says"), [
@@ -198,7 +211,7 @@ def test_an_outcome_rewritten_at_logging_fails_ac5(tmp_path):
     assert "pytest_runtest_logreport" in said
 
 
-def test_tests_of_a_copy_of_the_coordinator_fail_ac5_with_the_figure(tmp_path):
+def test_tests_of_a_copy_of_the_coordinator_hold_ac5_but_fail_beyond_it_with_the_figure(tmp_path):
     header = HEADER.replace(
         "from app.hoc.cus.hoc_spine.orchestrator.coordinators.run_proof_coordinator import RunProofCoordinator\n",
         "import importlib.util, pathlib, shutil, tempfile\n"
@@ -208,14 +221,14 @@ def test_tests_of_a_copy_of_the_coordinator_fail_ac5_with_the_figure(tmp_path):
         "module = importlib.util.module_from_spec(spec)\n"
         "spec.loader.exec_module(module)\n"
         "RunProofCoordinator = module.RunProofCoordinator\n")
-    said = problem(backend(tmp_path, "", header=header))
+    said = coverage_problem(backend(tmp_path, "", header=header))
     assert said == ("the coordinator tests did not exercise the product's coordinator: run_proof_coordinator.py "
                     "0/11 (0%) lines, never imported: RunProofCoordinator.get_run_proof ran 0/2 (0%); "
                     "RunProofCoordinator._verify_hash_chain ran 0/4 (0%) — do the tests test a copy of it, or mock "
                     "it away?")
 
 
-def test_tests_of_a_mocked_coordinator_fail_ac5_with_the_figure(tmp_path):
+def test_tests_of_a_mocked_coordinator_hold_ac5_but_fail_beyond_it_with_the_figure(tmp_path):
     tests = '''
         @pytest.fixture(autouse=True)
         def mocked(monkeypatch):
@@ -223,15 +236,15 @@ def test_tests_of_a_mocked_coordinator_fail_ac5_with_the_figure(tmp_path):
                 return expected(run_id)
             monkeypatch.setattr(RunProofCoordinator, "get_run_proof", fake)
     '''
-    said = problem(backend(tmp_path, tests))
+    said = coverage_problem(backend(tmp_path, tests))
     assert "run_proof_coordinator.py 5/11 (45%) lines, imported: RunProofCoordinator.get_run_proof ran 0/2" in said
 
 
-def test_without_coverage_in_the_backend_interpreter_ac5_says_so(tmp_path):
+def test_without_coverage_in_the_backend_interpreter_ac5_holds_and_the_configuration_is_named(tmp_path):
     root = backend(tmp_path, "")
     (root / "coverage.py").write_text("raise ImportError('coverage is not installed here')\n")
-    assert problem(root) == ("the coordinator's coverage could not be measured: ImportError: coverage is not "
-                             "installed here")
+    assert coverage_problem(root) == ("configuration: the coordinator's coverage could not be measured: ImportError: "
+                                      "coverage is not installed here")
 
 
 def test_a_conftest_that_breaks_pytest_leaves_nothing_observed(tmp_path):
@@ -244,7 +257,7 @@ def test_the_precondition_names_the_command_that_adds_coverage():
     with pytest.raises(AssertionError) as raised:
         CoordinatorTests().coverage_should_be_importable(result, "/srv/backend/.venv/bin/python")
     assert str(raised.value) == (
-        "coverage.py is not importable in BACKEND_PYTHON (ModuleNotFoundError: No "
+        "configuration: coverage.py is not importable in BACKEND_PYTHON (ModuleNotFoundError: No "
         "module named 'coverage'), and AC5 measures the coordinator with it; add it with: "
         "/srv/backend/.venv/bin/python -m pip install coverage==7.17.5")
 
