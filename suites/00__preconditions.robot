@@ -64,12 +64,3 @@ Customer CLI Imports The Plan Generator And The Runner
     Source Should Import    ${CUS_CLI}    generate_plan_for_run    app.hoc.cus.policies.L5_engines.plan_generation
     Source Should Import    ${CUS_CLI}    RunRunner    app.hoc.int.worker.runner
     Set Test Message    cus_cli.py imports both from the modules the plan names
-
-The Backend's Interpreter Has Coverage For The Coordinator Tests
-    [Documentation]    Beyond the plan's list: AC5 measures, with coverage.py in BACKEND_PYTHON, that the coordinator
-    ...    tests ran the coordinator. The suite installs nothing into the backend's environment; it says how. A
-    ...    missing coverage.py is the suite's configuration, said so: plan §5 (AC5) needs none.
-    [Tags]    beyond-plan
-    Depends On Test    The Target Is Configured
-    ${version}=    The Backend's Interpreter Should Have Coverage
-    Set Test Message    coverage.py ${version} answered in ${PYTHON}

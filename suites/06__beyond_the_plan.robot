@@ -51,6 +51,14 @@ Execution Ran Through RunRunner In A Real Run
     ...    (the earlier neighbour, traced), and the message shows the chain of calls that reached it.
     The Run Path Should Have Executed    RunRunner
 
+The Backend's Interpreter Has Coverage For The Coordinator Tests
+    [Documentation]    The next test measures, with coverage.py in BACKEND_PYTHON, that the coordinator tests ran the
+    ...    product's coordinator. The suite installs nothing into the backend's environment; it says how. A
+    ...    missing coverage.py is the suite's configuration, said so: plan §5 (AC5) needs none.
+    Depends On Test    The Target Is Configured
+    ${version}=    The Backend's Interpreter Should Have Coverage
+    Set Test Message    coverage.py ${version} answered in ${PYTHON}
+
 The Coordinator Tests Ran The Product's Coordinator
     [Documentation]    Beyond plan §5: the coordinator tests passed (AC5), and get_run_proof and the hash-chain code of
     ...    the product's coordinator ran under them — not a copy of it, not a mock (coverage.py in the backend's

@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 import xmlschema
-from junitparser import Failure, JUnitXml, Skipped
+from junitparser import Failure, JUnitXml
 
 from conftest import ROOT
 from runproof.criteria import CRITERIA
 from test_exit_code_is_proof import CLI_RUN, FAILS_WHILE_MARKED, rerun_and_merge
-from test_hostile import SUITE_BOUND, mutated, row_counts, run_suite
+from test_hostile import SUITE_BOUND, row_counts, run_suite
 from matrix import Mutant, prepare
+
+# Whole suite runs: spread over pytest-xdist's workers, left out of `make test-fast`.
+pytestmark = pytest.mark.suite_run
 
 SCHEMA = ROOT / "tests" / "schemas" / "junit-4.xsd"
 SECTIONS = 8  # suites/0*__*.robot: one <testsuite> per plan section

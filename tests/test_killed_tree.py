@@ -12,10 +12,17 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from matrix import Mutant, prepare
 from runproof.robot_hooks.robot_command import robot_command, robot_environment
 from runproof.target.reaper import alive, owner_alive, owner_record, postmaster_pid, process_start
 from test_interruptions import STAGES, throwaway_servers, wait_for, wait_until_gone
+
+# Whole suite runs: spread over pytest-xdist's workers, left out of `make test-fast`.
+pytestmark = pytest.mark.suite_run
+
+# Whole suite runs: spread over pytest-xdist's workers, left out of `make test-fast`.
+pytestmark = pytest.mark.suite_run
 
 SUITE_LIMIT = 180
 

@@ -18,6 +18,9 @@ from runproof.robot_hooks.robot_command import robot_command, robot_environment
 from test_exit_code_is_proof import CLI_RUN
 from test_hostile import SUITE_BOUND, mutated, row_counts, run_suite
 
+# Whole suite runs: spread over pytest-xdist's workers, left out of `make test-fast`.
+pytestmark = pytest.mark.suite_run
+
 BEYOND_PLAN_FINDINGS = {"Every Row The Invocation Left Is Accounted For",
                         "The Internal CLI Creates No Customer Run When Its Commands Run"}
 

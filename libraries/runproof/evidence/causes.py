@@ -37,8 +37,8 @@ RULES: dict[str, tuple[str, ...]] = {
     STEPS_EXIST: (TRACE_EXISTS,),
     # Its second half compares the plan the trace recorded with runs.plan_json.
     PLAN_BEFORE_EXECUTION: (TRACE_EXISTS, RUN_HAS_PLAN),
-    # The run's tool calls are one per step row; the step rows are compared with the stored plan and their trace.
-    RUN_ROW: (RUN_HAS_PLAN, STEPS_EXIST),
+    # The run's tool calls mirror its step rows; the step rows are compared with the stored plan and their trace.
+    RUN_ROW: (RUN_HAS_PLAN, STEPS_EXIST, STEP_ROWS),
     TRACE_ROW: (TRACE_EXISTS, RUN_HAS_PLAN),
     STEP_ROWS: (STEPS_EXIST, RUN_HAS_PLAN, TRACE_ROW),
     # The coordinator reads `trace_<run_id>` of the tenant asked, from Postgres: every check of its answer rests on
