@@ -89,7 +89,7 @@ def test_every_run_leaves_an_attestation_that_verifies_untouched(signed_run, key
     outdir = signed_run.outdir
     statement = json.loads((outdir / STATEMENT).read_text())
     names = {subject["name"] for subject in statement["subject"]}
-    assert names == {"output.xml", "evidence.json", "evidence.md", "xunit.xml", "report.html", "log.html",
+    assert names == {"output.xml", "evidence.json", "evidence.md", "xunit.xml", "junit.xml", "report.html", "log.html",
                      "timeline.svg"}
     assert statement["predicateType"] == "https://in-toto.io/attestation/test-result/v0.1"
     ours = statement["predicate"]["runproof"]
@@ -108,7 +108,7 @@ def test_every_run_leaves_an_attestation_that_verifies_untouched(signed_run, key
     assert "not checked: the database rows: no DATABASE_URL given" in bare.stdout
 
 
-@pytest.mark.parametrize("subject", ["output.xml", "evidence.json", "evidence.md", "xunit.xml", "report.html",
+@pytest.mark.parametrize("subject", ["output.xml", "evidence.json", "evidence.md", "xunit.xml", "junit.xml", "report.html",
                                      "log.html", "timeline.svg"])
 def test_one_byte_changed_in_any_subject_fails_naming_the_file(signed_run, tmp_path, subject):
     copy = tmp_path / "results"

@@ -66,7 +66,7 @@ def test_junit_of_a_failing_run_its_rerun_and_their_merge(tmp_path, database_url
     failures = {name: result[0] for name, result in results.items() if result and isinstance(result[0], Failure)}
     assert len(failures) == rc1
     cause = failures[CLI_RUN]
-    assert cause.type == "cause 1" and cause.message.startswith("the customer CLI exited 0 but run ")
+    assert cause.type == "cause 1" and cause.message.startswith("2 rule(s) broken: runs.status: expected 'succeeded', observed ")
     assert cause.text.startswith(cause.message) and ev1["first_failure"] == f"{CLI_RUN}: {cause.message}"
     unreached = [f for name, f in failures.items() if f.type == "not reached"]
     assert len(unreached) == len([t for t in ev1["tests"] if t["status"] == "NOT REACHED"]) > 10

@@ -318,8 +318,8 @@ def test_coordinator_probe_that_crashes(tmp_path, base, database_url):
       "old": "import hashlib\n", "new": "import hashlib\nimport os\n\nos._exit(3)\n"},
      "Coordinator Snippet Runs Against The Run", "the coordinator probe crashed (exit 3): no output"),
     ({"file": "backend/app/skills/__init__.py", "old": "_REGISTRY: dict[str, type] = {}\n",
-      "new": "import yaml  # noqa: F401\n_REGISTRY: dict[str, type] = {}\n"},
-     "Skill Registry Includes http_call", "No module named 'yaml' — does BACKEND_PYTHON"),
+      "new": "import nosuchdependency  # noqa: F401\n_REGISTRY: dict[str, type] = {}\n"},
+     "Skill Registry Includes http_call", "No module named 'nosuchdependency' — does BACKEND_PYTHON"),
 ], ids=["probe-dies-without-output", "list-skills-cannot-import"])
 def test_backend_process_that_dies(tmp_path, base, database_url, edit, failing_test, says):
     before = row_counts(database_url)
