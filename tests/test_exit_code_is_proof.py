@@ -172,6 +172,12 @@ def test_a_merge_of_runs_against_different_backend_code_is_not_green(tmp_path, d
                for t in merged.all_tests)
     assert {t.metadata["Backend source"] for t in merged.all_tests} == {
         ev1["target"]["Backend source"], ev2["target"]["Backend source"]}
+    # One cause, the one that makes every result moot; each test keeps what its own run found (issue 33).
+    assert merged.metadata["Cause"].startswith("the backend's code changed between the merged runs")
+    assert merged.metadata["First failure"] == merged.metadata["Cause"]
+    assert not any(name.startswith("Cause ") for name in merged.metadata)
+    own = {t.name: t.message.split("Its run said: ", 1)[1] for t in merged.all_tests}
+    assert own[CLI_RUN].startswith("FAIL — 2 rule(s) broken: runs.status"), own[CLI_RUN]
     assert ev1["target"]["Backend source"] != ev2["target"]["Backend source"]
 
 

@@ -55,10 +55,13 @@ class merged_verdict(SuiteVisitor):  # noqa: N801 — the name rebot's --prerebo
     def visit_suite(self, suite) -> None:
         if suite.parent is not None:
             return
-        refuse_other_code(suite)
+        changed = refuse_other_code(suite)
         outcomes = {test.name: (test.status, merged_message(test.message)) for test in suite.all_tests}
         proofs = {ac: suite.metadata.get(ac, "") for ac in CRITERIA}  # the rerun's own lines, with their values
         document = judge_result(suite, outcomes)
+        if changed:  # one cause, the one that makes every result moot: the code changed between the runs
+            document["cause_lines"] = [changed]
+            document["first_failure"] = changed
         show_verdict(suite, document)
         for ac in CRITERIA:
             if document["acceptance"][ac] != "PASS":
@@ -78,22 +81,27 @@ class merged_verdict(SuiteVisitor):  # noqa: N801 — the name rebot's --prerebo
                  os.environ.get(KEY_ENVIRONMENT)).register()
 
 
-def refuse_other_code(suite) -> None:
+def refuse_other_code(suite) -> str | None:
     """Unless every test's result carries the same known digest, make every test FAIL: a merge of runs whose code
     differs — or cannot be shown to be the same (a result without a digest: an older or a dry run, a run stopped before
-    the fingerprint) — proves nothing about either. The message names the test's digest and the last run's (the top
-    suite's, which rebot's merge updates from the last output when that output has one)."""
+    the fingerprint) — proves nothing about either. Each test keeps its own run's outcome and message after the reason
+    (what that run found is still worth reading). Returns the one cause, or None when the code is the same."""
     digests = {test.metadata.get(BACKEND_SOURCE, "") for test in suite.all_tests}
     if len(digests) == 1 and known(next(iter(digests))):
-        return
+        return None
     current = suite.metadata.get(BACKEND_SOURCE, "")
+    shown = ", ".join(sorted(digest if known(digest) else "unknown" for digest in digests))
     for test in suite.all_tests:
         proved_on = test.metadata.get(BACKEND_SOURCE, "")
-        test.status = "FAIL"
+        own = merged_message(test.message)
         test.message = (f"proved on backend source {proved_on if known(proved_on) else 'of unknown digest'}, in a"
                         f" merge whose results carry {len(digests)} digests (the last run's:"
                         f" {current if known(current) else 'unknown'}): a merge of runs whose code differs, or cannot"
-                        f" be shown to be the same, proves neither — run the whole plan again")
+                        f" be shown to be the same, proves neither — run the whole plan again. Its run said:"
+                        f" {test.status}" + (f" — {own}" if own else ""))
+        test.status = "FAIL"
+    return (f"the backend's code changed between the merged runs (backend source digests {shown}): a merge of runs "
+            f"whose code differs proves neither — run the whole plan again; each test keeps its own run's message")
 
 
 def known(digest: str) -> bool:
