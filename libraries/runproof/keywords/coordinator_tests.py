@@ -163,7 +163,8 @@ class CoordinatorTests:
             lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
             raise CoordinatorTestsFailed(one_line(
                 f"configuration: coverage.py is not importable in BACKEND_PYTHON ({lines[-1] if lines else 'no output'}),"
-                f" and AC5 measures the coordinator with it; add it with: {python} -m pip install {_coverage_pin()}", 600))
+                f" and the coordinator tests' coverage (beyond plan §5) is measured with it; add it with: {python} -m pip"
+                f" install {_coverage_pin()}", 600))
         return result.stdout.strip()
 
     @keyword
