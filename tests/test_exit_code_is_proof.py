@@ -262,16 +262,21 @@ def test_prerequisites_are_found_through_the_keywords_of_resource_files(tmp_path
         "Reader": "it reads the fact 'run', which 'Maker' establishes anew in this rerun"}
 
 
-@pytest.mark.suite_run
-def test_a_rerun_that_makes_a_new_run_reruns_what_the_first_run_proved_of_the_old_one(tmp_path, database_url):
-    """The coordinator fails once: the rerun reruns it with the CLI run it needs — a new run — and so every test that
-    read the old run, although those passed; the merged verdict is about one run."""
+def coordinator_failing_while_marked(folder: Path) -> Path:
+    """A copy of the reference whose coordinator raises while the file RUNPROOF_FAIL_WHILE names exists."""
     edit = {"file": "backend/app/hoc/cus/hoc_spine/orchestrator/coordinators/run_proof_coordinator.py",
             "old": "        store = logs_bridge.get_logs_bridge().traces_store_capability()\n",
             "new": "        import os\n        if os.path.exists(os.environ.get(\"RUNPROOF_FAIL_WHILE\", \"/nonexistent\")):\n"
                    "            raise RuntimeError(\"the coordinator fails while marked\")\n"
                    "        store = logs_bridge.get_logs_bridge().traces_store_capability()\n"}
-    sut = prepare(Mutant(name="coordinator-fails-while-marked", defect="d", edits=[edit]), tmp_path / "sut")[0]
+    return prepare(Mutant(name="coordinator-fails-while-marked", defect="d", edits=[edit]), folder)[0]
+
+
+@pytest.mark.suite_run
+def test_a_rerun_that_makes_a_new_run_reruns_what_the_first_run_proved_of_the_old_one(tmp_path, database_url):
+    """The coordinator fails once: the rerun reruns it with the CLI run it needs — a new run — and so every test that
+    read the old run, although those passed; the merged verdict is about one run."""
+    sut = coordinator_failing_while_marked(tmp_path / "sut")
     (rc1, ev1), (rc2, ev2), (rc3, merged) = rerun_and_merge(tmp_path, database_url, tmp_path / "marker", sut,
                                                             keep_failing=False)
     assert rc1 > 0 and ev1["result"] == "FAIL" and ev1["first_failure"].startswith("Coordinator Snippet Runs")

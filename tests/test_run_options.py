@@ -155,14 +155,9 @@ def test_two_runs_in_one_process_get_tenants_of_their_own(tmp_path):
 def test_a_rerun_started_by_run_cli_from_a_wrapper_reruns_what_a_new_run_makes_stale(tmp_path, database_url):
     """The coordinator fails once; the rerun, started by `robot.run_cli([..., '--rerunfailed', ...])`, reruns the CLI
     run it needs and every test that read the old run (tests/test_exit_code_is_proof.py does the same from a shell)."""
-    from matrix import Mutant, prepare
+    from test_exit_code_is_proof import coordinator_failing_while_marked
 
-    edit = {"file": "backend/app/hoc/cus/hoc_spine/orchestrator/coordinators/run_proof_coordinator.py",
-            "old": "        store = logs_bridge.get_logs_bridge().traces_store_capability()\n",
-            "new": "        import os\n        if os.path.exists(os.environ.get(\"RUNPROOF_FAIL_WHILE\", \"/nonexistent\")):\n"
-                   "            raise RuntimeError(\"the coordinator fails while marked\")\n"
-                   "        store = logs_bridge.get_logs_bridge().traces_store_capability()\n"}
-    sut = prepare(Mutant(name="coordinator-fails-while-marked", defect="d", edits=[edit]), tmp_path / "sut")[0]
+    sut = coordinator_failing_while_marked(tmp_path / "sut")
     marker = tmp_path / "marker"
     marker.write_text("fail")
     env = {"DATABASE_URL": database_url, "RUNPROOF_FAIL_WHILE": str(marker)}
