@@ -35,6 +35,8 @@ from runproof.keywords.evidence import BACKEND_SOURCE, RUN_FOLDER, judge_result,
 from runproof.robot_hooks.junit import register as register_junit
 
 NEW_MESSAGE = re.compile(r'<span class="new-message">New message:</span> (.*?)<br>', re.S)
+OLD = re.compile(r'<span class="old-status">Old status:</span> <span class="\w+">(\w+)</span><br>'
+                 r'(?:<span class="old-message">Old message:</span> (.*?)<br>)?', re.S)
 ADDED = re.compile(r"^\*HTML\* Test added from merged output\.(?:<hr>(.*))?$", re.S)
 
 
@@ -94,11 +96,14 @@ def refuse_other_code(suite) -> str | None:
     for test in suite.all_tests:
         proved_on = test.metadata.get(BACKEND_SOURCE, "")
         own = merged_message(test.message)
+        old = OLD.search(test.message) if test.message.startswith("*HTML*") else None
+        earlier = (f"; the earlier run said: {old.group(1)}"
+                   + (f" — {merged_message(html.unescape(old.group(2)))}" if old.group(2) else "")) if old else ""
         test.message = (f"proved on backend source {proved_on if known(proved_on) else 'of unknown digest'}, in a"
                         f" merge whose results carry {len(digests)} digests (the last run's:"
                         f" {current if known(current) else 'unknown'}): a merge of runs whose code differs, or cannot"
                         f" be shown to be the same, proves neither — run the whole plan again. Its run said:"
-                        f" {test.status}" + (f" — {own}" if own else ""))
+                        f" {test.status}" + (f" — {own}" if own else "") + earlier)
         test.status = "FAIL"
     return (f"the backend's code changed between the merged runs (backend source digests {shown}): a merge of runs "
             f"whose code differs proves neither — run the whole plan again; each test keeps its own run's message")
