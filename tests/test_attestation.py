@@ -29,6 +29,9 @@ from runproof.robot_hooks.robot_command import robot_environment
 from runproof.target.throwaway_postgres import migrate
 from test_hostile import mutated, run_suite
 
+# Whole suite runs: spread over pytest-xdist's workers, left out of `make test-fast`.
+pytestmark = pytest.mark.suite_run
+
 VERIFY = str(Path(sys.executable).with_name("runproof-verify"))
 REBOT = str(Path(sys.executable).with_name("rebot"))
 

@@ -258,7 +258,7 @@ def test_the_precondition_names_the_command_that_adds_coverage():
         CoordinatorTests().coverage_should_be_importable(result, "/srv/backend/.venv/bin/python")
     assert str(raised.value) == (
         "configuration: coverage.py is not importable in BACKEND_PYTHON (ModuleNotFoundError: No "
-        "module named 'coverage'), and AC5 measures the coordinator with it; add it with: "
+        "module named 'coverage'), and the coordinator tests' coverage (beyond plan §5) is measured with it; add it with: "
         "/srv/backend/.venv/bin/python -m pip install coverage==7.17.5")
 
 
