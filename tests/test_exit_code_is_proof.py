@@ -242,7 +242,9 @@ def test_a_backend_whose_runs_halt_fails_ac1_on_the_proof_runs_own_hang_and_the_
     assert "did not return within 5s" in earlier["error"]
     timeline = {entry["name"]: entry for entry in run.evidence["timeline"]}
     assert "customer-cli-run" in timeline
-    assert run.seconds < 5 * 4, f"{run.seconds:.1f}s: more than a CLI_TIMEOUT per hanging run was spent"
+    # Two hangs one after the other (the earlier neighbour, then the proof run; the concurrent one overlaps them) and
+    # the suite's own work, on two loaded cores: a third timeout would not fit.
+    assert run.seconds < 5 * 2 + 12, f"{run.seconds:.1f}s: more than a CLI_TIMEOUT per hanging run was spent"
 
 
 def test_prerequisites_are_found_through_the_keywords_of_resource_files(tmp_path):

@@ -246,14 +246,13 @@ def test_backend_python_without_the_backends_dependencies(tmp_path, base, databa
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
     before = row_counts(database_url)
     run = run_suite(tmp_path, env=base["env"], variables={**base["variables"], "BACKEND_PYTHON": str(bare / "bin/python")})
-    # §0 notices first that coverage.py is missing there (AC5 needs it), and, as every §0 failure, stops the plan.
-    assert_clean_stop(run, "The Backend's Interpreter Has Coverage For The Coordinator Tests",
-                      "coverage.py is not importable in BACKEND_PYTHON (ModuleNotFoundError: "
-                      f"No module named 'coverage'), and AC5 measures the coordinator with it; add it with: "
-                      f"{bare / 'bin/python'} -m pip install coverage==")
-    cli = next(t for t in run.tests if t.name == "Customer CLI Creates A Run With Explicit Tenant And Origin")
-    assert cli.status == "FAIL" and cli.message.startswith("not reached")  # not reached counts as failed (issue 21)
-    assert "'The Backend's Interpreter Has Coverage For The Coordinator Tests'" in cli.message
+    # The product's own create-agent fails first, naming the interpreter as configuration; nothing is written.
+    assert_clean_stop(run, "Customer CLI Creates A Run With Explicit Tenant And Origin",
+                      "cus_cli create-agent failed (exit 1): ModuleNotFoundError: No module named 'psycopg2' — does "
+                      f"BACKEND_PYTHON ({bare / 'bin/python'}) have the backend's dependencies?")
+    # The suite's own instrument (coverage.py, beyond plan §5) is named as configuration, never as AC5 (issue 31).
+    coverage = next(t for t in run.tests if t.name == "The Backend's Interpreter Has Coverage For The Coordinator Tests")
+    assert coverage.status == "FAIL" and coverage.message.startswith("configuration: coverage.py is not importable")
     assert row_counts(database_url) == before
 
 
