@@ -18,12 +18,12 @@ from pathlib import Path
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from runproof.rules.coordinator_test_judgement import (MUTATIONS, NOT_PASSED_ORDER, coordinator_not_exercised,
                                                        coverage_figures, defined_tests, hollow_assertions, judge_tests,
                                                        mutation_outcome)
 from runproof.evidence.masking import mask, one_line
+from runproof.keywords.evidence import record_into_the_run_evidence
 from runproof import DOC_FORMAT, PROBE_DIR, VERSION
 from runproof.target.reaper import Reaper
 
@@ -132,11 +132,7 @@ class CoordinatorTests:
         """
         judged = {o["name"]: mutation_outcome(Path(o["record"]).read_text() if Path(o["record"]).is_file() else "",
                                               o["rc"], o["stdout"]) for o in outcomes}
-        try:
-            BuiltIn().get_library_instance("runproof.keywords.evidence.Evidence").record_evidence(
-                coordinator_mutations=judged)
-        except (RobotNotRunningError, RuntimeError):
-            pass
+        record_into_the_run_evidence(coordinator_mutations=judged)
         source = Path(backend_dir) / test_file
         findings = hollow_assertions(source.read_text(), str(source)) if source.is_file() else []
         survivors = [name for name, outcome in judged.items() if outcome == "survived"]

@@ -409,6 +409,17 @@ class Evidence:
             return os.getcwd()
 
 
+def record_into_the_run_evidence(**values) -> None:
+    """For another keyword library: `values` into this run's evidence (`Record Evidence`), when the suite runs with the
+    evidence library; outside a run (a unit test, libdoc) nothing."""
+    from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+
+    try:
+        BuiltIn().get_library_instance("runproof.keywords.evidence.Evidence").record_evidence(**values)
+    except (RobotNotRunningError, RuntimeError):
+        pass
+
+
 def append_step_summary(document: dict) -> None:
     """When the run is a GitHub Actions step (`GITHUB_STEP_SUMMARY` names a file), append the verdict, its causes and
     the acceptance table to the job's summary. One line on stderr if it cannot: the verdict stands."""

@@ -7,9 +7,9 @@ from html import escape
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from runproof import DOC_FORMAT, VERSION
+from runproof.keywords.evidence import record_into_the_run_evidence
 from runproof.rules.hash_chain import chain_links, root_hash
 
 
@@ -43,13 +43,6 @@ class HashChain:
             chain = {"links": chain_links(run_id, steps), "suite_root": recomputed,
                      "coordinator_root": coordinator_root, "match": recomputed == coordinator_root}
             logger.info(chain_html(chain), html=True)
-            _record_evidence(hash_chain=chain)
+            record_into_the_run_evidence(hash_chain=chain)
         return recomputed
 
-
-def _record_evidence(**values) -> None:
-    """Into the run's evidence (runproof.keywords.evidence.Evidence), when the suite runs with it."""
-    try:
-        BuiltIn().get_library_instance("runproof.keywords.evidence.Evidence").record_evidence(**values)
-    except (RobotNotRunningError, RuntimeError):
-        pass
