@@ -21,9 +21,6 @@ from test_interruptions import STAGES, throwaway_servers, wait_for, wait_until_g
 # Whole suite runs: spread over pytest-xdist's workers, left out of `make test-fast`.
 pytestmark = pytest.mark.suite_run
 
-# Whole suite runs: spread over pytest-xdist's workers, left out of `make test-fast`.
-pytestmark = pytest.mark.suite_run
-
 SUITE_LIMIT = 180
 
 
@@ -66,7 +63,13 @@ def test_an_owner_is_its_pid_and_its_start_time():
     assert not owner_alive(f"{done.pid} 1")
 
 
-def test_after_the_whole_tree_is_killed_the_next_run_ends_the_server_it_left(tmp_path, private_tmp):
+# The next run sweeps whichever database it uses: its own throwaway one, or a DATABASE_URL (here one nothing answers:
+# the one test selected only checks the configuration, so no database is touched).
+NEXT_RUN_DATABASE = {"throwaway": None, "database-url": "postgresql://runproof@127.0.0.1:1/nothing_here"}
+
+
+@pytest.mark.parametrize("next_run", NEXT_RUN_DATABASE)
+def test_after_the_whole_tree_is_killed_the_next_run_ends_the_server_it_left(tmp_path, private_tmp, next_run):
     sut = prepare(Mutant(name="stalls-in-the-cli-run", defect="stalls", edits=STAGES["cli-run"]), tmp_path / "sut")[0]
     mark = tmp_path / "marks"
     mark.mkdir()
@@ -89,7 +92,8 @@ def test_after_the_whole_tree_is_killed_the_next_run_ends_the_server_it_left(tmp
 
     second = subprocess.run(robot_command(tmp_path / "second", None, "--console", "none",
                                           "--test", "The Target Is Configured"),
-                            env=env, capture_output=True, text=True, timeout=SUITE_LIMIT)
+                            env={**env, "DATABASE_URL": NEXT_RUN_DATABASE[next_run] or ""},
+                            capture_output=True, text=True, timeout=SUITE_LIMIT)
     assert second.returncode == 0, second.stderr
     assert not wait_until_gone(lambda: alive(server)), "the server of the killed run still runs"
     assert not directory.exists(), "the killed run's data folder is still there"

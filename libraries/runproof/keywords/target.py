@@ -131,16 +131,31 @@ class Target:
         return [t for t in dict.fromkeys(variants) if t and t != tenant_id][:5]
 
     @keyword
+    def remove_what_killed_runs_left_behind(self) -> list[str]:
+        """Stops the throwaway PostgreSQL servers and removes the directories of earlier runs that were killed before
+        they could (issue 33: a killed tree leaves nothing running past the next run's start). Done at every run's
+        start, whichever database it uses: a run against DATABASE_URL sweeps as one that starts its own does. Only
+        `runproof-pg-*` directories whose recorded owner (pid and start time) is gone; never a server by name.
+
+        - Returns the directories removed (each also logged); raises nothing: a leftover that cannot be removed now is
+          left for the next run.
+
+        Example: `Remove What Killed Runs Left Behind`
+        """
+        removed = sweep_orphaned_directories()
+        for leftover in removed:
+            logger.info(f"removed {leftover}, left behind by a run that was killed")
+        return removed
+
+    @keyword
     def start_throwaway_database(self, backend_dir: str, backend_python: str, migrate_with: str = "") -> Secret:
         """A private PostgreSQL on 127.0.0.1 that logs every statement, migrated by MIGRATE_COMMAND (default: the
-        backend's own `alembic upgrade head`). Throwaway directories that killed runs left behind are removed first.
+        backend's own `alembic upgrade head`).
 
         Returns the database URL as a Secret (its password is masked from here on).
 
         Example: `${url}=    Start Throwaway Database    ${BACKEND_DIR}    ${PYTHON}    ${MIGRATE_COMMAND}`
         """
-        for leftover in sweep_orphaned_directories():
-            logger.info(f"removed {leftover}, left behind by a run that was killed")
         try:
             self.postgres = ThrowawayPostgres(log_statements=True, supervised=True).start()
         except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
