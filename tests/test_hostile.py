@@ -166,6 +166,46 @@ def test_the_healthy_reference_passes_with_nothing_leaked(tmp_path, base, postgr
     assert_evidence_renders(run.outdir)
 
 
+@contextlib.contextmanager
+def another_client_writing(url: str, period: float = 0.05):
+    """A second client of a shared database, writing all through the run: agents of other tenants and of none, and
+    runs (with their traces' tables untouched) of other tenants. Yields the list of ids it wrote."""
+    import threading
+
+    written: list[str] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        with contextlib.closing(psycopg2.connect(url)) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                while not stop.wait(period):
+                    agent, tenant = str(uuid.uuid4()), (str(uuid.uuid4()) if len(written) % 2 else None)
+                    cur.execute("INSERT INTO agents (id, name, tenant_id) VALUES (%s, 'another client', %s)",
+                                (agent, tenant))
+                    cur.execute("INSERT INTO runs (id, agent_id, goal, tenant_id, origin_system_id) "
+                                "VALUES (%s, %s, 'another client', %s, 'another-client')",
+                                (str(uuid.uuid4()), agent, str(uuid.uuid4())))
+                    written.append(agent)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield written
+    finally:
+        stop.set()
+        writer.join(timeout=10)
+
+
+def test_a_busy_shared_database_blames_nothing_on_the_product(tmp_path, base, database_url):
+    """Issue 31 item 6: effects are attributed by key and tenant, never by global counts — agents and runs another
+    client writes to the same database while the suite runs are no finding about the product."""
+    with another_client_writing(database_url) as written:
+        run = run_suite(tmp_path, **base)
+    assert len(written) > 20, "the other client wrote too little to prove anything"
+    assert run.rc == 0, [f"{t.name}: {t.message}" for t in run.tests if t.status != "PASS"]
+
+
 def test_refused_port(tmp_path, base, database_url):
     before = row_counts(database_url)
     password = canary()
