@@ -35,7 +35,7 @@ def _drop_a_link(tree: ast.AST) -> bool:
 def _reorder_the_steps(tree: ast.AST) -> bool:
     """The steps are read in another order: the first `for` loop that updates a digest iterates in reverse."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.For) and any(isinstance(n, ast.Attribute) and n.attr == "update" for n in ast.walk(node)):
+        if isinstance(node, ast.For) and _updates_a_digest(node):
             node.iter = ast.Call(ast.Name("reversed", ast.Load()), [ast.Call(ast.Name("list", ast.Load()), [node.iter], [])], [])
             return True
     return False
@@ -61,16 +61,25 @@ def _ignore_the_tenant(tree: ast.AST) -> bool:
     return False
 
 
+def _updates_a_digest(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "update"
+               for n in ast.walk(node))
+
+
 def _coerce_the_status_otherwise(tree: ast.AST) -> bool:
-    """The step status reaches the chain coerced otherwise: the first f-string given to `.update` ends upper-cased."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update":
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.JoinedStr) and isinstance(inner.values[-1], ast.FormattedValue):
-                    last = inner.values[-1]
-                    last.value = ast.Call(ast.Attribute(ast.Call(ast.Name("str", ast.Load()), [last.value], []),
-                                                        "upper", ast.Load()), [], [])
-                    return True
+    """The step status reaches the chain coerced otherwise: the f-string hashed for each step ends upper-cased — the
+    first one given to `.update` itself, else the first one built inside the loop that updates the digest (a coordinator
+    may build the step's line first, `line = f"…:{status}"`, and hash it on the next statement)."""
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr == "update"]
+    loops = [n for n in ast.walk(tree) if isinstance(n, ast.For) and _updates_a_digest(n)]
+    for scope in (*calls, *loops):
+        for inner in ast.walk(scope):
+            if isinstance(inner, ast.JoinedStr) and inner.values and isinstance(inner.values[-1], ast.FormattedValue):
+                last = inner.values[-1]
+                last.value = ast.Call(ast.Attribute(ast.Call(ast.Name("str", ast.Load()), [last.value], []),
+                                                    "upper", ast.Load()), [], [])
+                return True
     return False
 
 

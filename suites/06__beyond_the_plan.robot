@@ -71,7 +71,9 @@ The Coordinator Tests Would Notice A Broken Coordinator
     ...    coordinator is broken in a few realistic ways (a link dropped from the chain, the steps read in another
     ...    order, an empty chain verified, the tenant ignored, the status coerced otherwise), one per pytest run,
     ...    through an import hook; each must make a test fail. A test defined twice or an assert on a tuple is named
-    ...    too. A survivor is a finding beyond the plan, never a failure of AC5.
+    ...    too. A survivor is a finding beyond the plan, never a failure of AC5. Its own tag: five more pytest
+    ...    processes, on by default; `--exclude coordinator-mutations` leaves them out (docs/performance.md).
+    [Tags]    coordinator-mutations
     The Coordinator Tests Should Notice A Broken Coordinator
 
 The Internal CLI Creates No Customer Run When Its Commands Run

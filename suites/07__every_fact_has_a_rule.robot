@@ -5,6 +5,7 @@ Documentation    Beyond the plan: every fact the run leaves — each column of i
 ...              The outcome of every rule is in evidence.json → `rules`, in evidence.md and in docs/rules.md.
 
 Resource         ../resources/rules.resource
+Resource         ../resources/neighbour_runs.resource
 
 Test Tags        beyond-plan
 
@@ -47,3 +48,10 @@ Every Row The Invocation Left Is Accounted For
     ...    other tables the run writes are listed. With a given AGENT_ID, which other clients may share, rows are
     ...    accounted by the run's id only.
     Every Row The Invocation Left Should Be Accounted For
+
+A Run Whose http_call Fails Holds Every Rule
+    [Documentation]    The concurrent neighbour run, made through the product's CLI without --origin-system-id and
+    ...    with its http_call made to fail: its rows and lines hold every rule with its own inputs — the CLI's default
+    ...    origin, a run that still succeeded with its step failed, an error outcome at level INFO (contract §1,
+    ...    §3, §4, §11), so that what only a failing call shows is judged as well.
+    The Run Whose HTTP Call Failed Should Hold Every Rule

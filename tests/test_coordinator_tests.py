@@ -145,6 +145,19 @@ def test_a_deselected_test_fails_ac5(tmp_path):
     assert "deselected: test_dropped" in problem(backend(tmp_path, "def test_dropped():\n    pass\n", conftest))
 
 
+def test_a_parametrized_case_collected_but_never_reported_fails_ac5_by_its_id(tmp_path):
+    conftest = '''
+        import pytest
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_protocol(item, nextitem):
+            return True if item.name == "test_case[b]" else None
+    '''
+    tests = "import pytest\n\n\n@pytest.mark.parametrize('x', ['a', 'b'])\ndef test_case(x):\n    assert x\n"
+    said = problem(backend(tmp_path, tests, conftest))
+    assert "collected, never reported: test_case[b]" in said and "test_case[a]" not in said
+
+
 def test_a_test_removed_silently_from_collection_is_never_collected(tmp_path):
     conftest = '''
         def pytest_collection_modifyitems(config, items):
@@ -302,8 +315,8 @@ class TestDefinedTests:
             ("a", True), ("_verify_hash_chain", True), ("other", False)]
 
     def test_an_item_that_never_ran_is_not_passed(self):
-        assert item_outcome({"phases": {}}) == "did not run"
-        assert item_outcome({"phases": {"setup": {"made": "passed"}}}) == "did not run"
+        assert item_outcome({"phases": {}}) == "collected, never reported"
+        assert item_outcome({"phases": {"setup": {"made": "passed"}}}) == "collected, never reported"
 
 
 # --- §5 able to fail (issue 31) -------------------------------------------------------------------------------------
@@ -334,6 +347,39 @@ def test_each_mutation_of_the_reference_coordinator_is_killed_by_its_tests(mutat
                            "no:cacheprovider", "-p", "runproof_mutation_hook"], cwd=REFERENCE_BACKEND, env=env,
                           capture_output=True, text=True, timeout=120)
     assert mutation_outcome(record.read_text(), done.returncode, done.stdout) == "killed", done.stdout[-800:]
+
+
+# A coordinator may build each step's line first and hash it on the next statement, as the real backend's does
+# (found when the mutations ran on its tests): every mutation must still find its site there.
+LINE_BUILT_FIRST = """
+import hashlib
+
+
+async def verify(store, run_id, tenant_id):
+    trace = await store.get_trace(run_id, tenant_id=tenant_id)
+    steps = trace.steps if trace else []
+    if not steps:
+        return "UNSUPPORTED", None
+    digest = hashlib.sha256(run_id.encode())
+    for step in steps:
+        line = f"{step.step_index}:{step.skill_name}:{step.status}"
+        digest.update(line.encode())
+    return "VERIFIED", digest.hexdigest()
+"""
+
+
+@pytest.mark.parametrize("mutation", ["a link dropped from the chain", "steps read in another order",
+                                      "an empty chain verified", "the tenant ignored", "the status coerced otherwise"])
+def test_each_mutation_finds_its_site_where_the_step_line_is_built_before_it_is_hashed(mutation):
+    import ast as python_ast
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hook", REFERENCE_BACKEND.parents[1] / "probe" / "runproof_mutation_hook.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    tree = python_ast.parse(LINE_BUILT_FIRST)
+    assert hook.MUTATIONS[mutation](tree), f"{mutation}: no site found"
+    assert python_ast.unparse(tree) != python_ast.unparse(python_ast.parse(LINE_BUILT_FIRST))
 
 
 def test_a_test_file_whose_tests_cannot_fail_is_named():

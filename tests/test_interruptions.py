@@ -28,7 +28,7 @@ MARK = 'open(os.path.join(os.environ["RUNPROOF_MARK"], "{stage}"), "w").close()'
 STAGES = {
     "setup": [],
     "cli-run": [{"file": "backend/app/hoc/cus/integrations/cus_cli.py", "old": "    result = execute_run_sync(run_id, wait=wait)\n",
-                 "new": f"    if goal == 'Run proof v4 validation run':\n        {MARK.format(stage='cli-run')}\n        {STALL}\n"
+                 "new": f"    if goal.startswith('Run proof v4 validation run'):\n        {MARK.format(stage='cli-run')}\n        {STALL}\n"
                         "    result = execute_run_sync(run_id, wait=wait)\n"}],
     "coordinator": [{"file": "backend/app/hoc/cus/hoc_spine/orchestrator/coordinators/run_proof_coordinator.py",
                      "old": "        store = logs_bridge.get_logs_bridge().traces_store_capability()\n",

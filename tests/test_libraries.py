@@ -325,3 +325,29 @@ def test_a_fact_that_lacks_what_its_reader_needs_is_not_reached_in_one_place():
     assert facts.run_fact("steps", "non-empty") == [{"step_index": 0}]
     with pytest.raises(KeyError, match="not a declared requirement"):
         facts.run_fact("steps", "plenty")
+
+
+def test_a_neighbour_whose_requests_are_not_one_per_succeeded_call_fails_naming_it():
+    steps = [{"skill_name": "http_call", "status": "succeeded"}]
+    neighbour = {"when": "earlier", "tenant_id": "T", "goal": "g", "error": "", "rows": None, "requests": 1}
+    now = {"runs": [{"id": "r1", "tenant_id": "T"}], "traces": [], "steps": steps}
+    assert "1 http_call request(s)" in RunRelations().neighbour_should_be_intact(neighbour, now, "proof")
+    with pytest.raises(AssertionError, match=r"has 1 http_call step\(s\) that succeeded, and the suite's answer "
+                                             r"received 0 request\(s\) from it"):
+        RunRelations().neighbour_should_be_intact({**neighbour, "requests": 0}, now, "proof")
+
+
+def test_the_http_call_answer_answers_no_unanswered_url_and_no_tunnel():
+    import urllib.error
+    import urllib.request
+
+    from runproof.target.http_call_answer import HttpCallAnswer
+
+    with HttpCallAnswer() as answer:
+        assert urllib.request.urlopen(answer.url_for("run"), timeout=5).read()
+        with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+            urllib.request.urlopen(answer.unanswered_url_for("neighbour"), timeout=5)
+        proxied = urllib.request.build_opener(urllib.request.ProxyHandler({"https": answer.unanswered_proxy}))
+        with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+            proxied.open("https://api.github.com/zen", timeout=5)
+        assert answer.hits_on(answer.url_for("run")) == 1

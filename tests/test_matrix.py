@@ -107,3 +107,21 @@ def test_evidence_judges_a_not_reached_failure_as_not_reached():
     criteria = {"AC1": ["C"], "AC2": [], "AC3": [], "AC4": [], "AC5": []}
     evidence = {"acceptance": {"AC1": "NOT REACHED", "AC2": "NOT RUN", "AC3": "NOT RUN", "AC4": "NOT RUN", "AC5": "NOT RUN"}}
     assert evidence_disagreements(evidence, {"C": NOT_REACHED_AS_FAIL}, criteria) == []
+
+
+def test_the_coordinator_mutations_are_left_out_only_where_nothing_judges_them():
+    from pathlib import Path
+
+    from robot.api import TestSuiteBuilder
+
+    from matrix import MUTATIONS_TEST, selection_for
+
+    suite = TestSuiteBuilder().build(str(Path(__file__).resolve().parents[1] / "suites"))
+    tagged = [test.name for test in suite.all_tests if "coordinator-mutations" in test.tags]
+    assert tagged == [MUTATIONS_TEST], "the matrix names the one test its --exclude leaves out"
+    assert selection_for(HEALTHY) == ()
+    assert selection_for(Mutant(name="variant", defect="healthy variant")) == ()
+    assert selection_for(Mutant(name="m", defect="d", kills={MUTATIONS_TEST: "*"})) == ()
+    assert selection_for(Mutant(name="m", defect="d", kills={"Other": "*"})) == ("--exclude", "coordinator-mutations")
+    targeted = [m.name for m in load_catalog() if MUTATIONS_TEST in m.kills]
+    assert targeted, "no mutant proves the coordinator mutations bite"

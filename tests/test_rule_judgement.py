@@ -135,7 +135,30 @@ def test_a_failed_step_in_a_succeeded_run_breaks_the_step_status_rule():
     step = {**run.steps[0], "status": "failed", "outcome_data": '{"status": "error", "error": "offline"}'}
     result = judged("aos_trace_steps", step, run, "status")
     assert result.status == "FAIL" and result.message.endswith(
-        "expected 'succeeded': the run succeeded (its outcome_data.error 'offline'), observed 'failed'")
+        "expected 'succeeded': the run succeeded and its http_call was answered (its outcome_data.error 'offline'), "
+        "observed 'failed'")
+
+
+def test_where_the_suite_makes_the_call_fail_the_step_must_have_failed_in_a_run_that_still_succeeded():
+    run = context(run={"id": RUN_ID, "status": "succeeded"}, http_call_answered=False)
+    failed = {**run.steps[0], "status": "failed", "outcome_data": '{"status": "error", "error": "refused"}'}
+    assert judged("aos_trace_steps", failed, run, "status").status == "PASS"
+    answered = {**run.steps[0], "status": "succeeded", "outcome_data": '{"status": "ok", "code": 200, "body": "z"}'}
+    result = judged("aos_trace_steps", answered, run, "status")
+    assert result.status == "FAIL" and "expected 'failed': its http_call could not be answered" in result.message
+    assert judged("aos_trace_steps", {**failed, "level": "INFO"}, run, "level").status == "PASS"
+    assert judged("aos_trace_steps", {**failed, "level": "ERROR"}, run, "level").status == "FAIL"
+
+
+def test_a_failed_calls_outcome_needs_no_code_or_body_but_a_succeeded_ones_does():
+    run = context()
+    error = {"status": "error", "error": "refused", "_step_status": "failed"}
+    assert {r.name: r.status for r in evaluate("aos_trace_steps.outcome_data", [error], run, list(error))} == {
+        "aos_trace_steps.outcome_data.status": "PASS", "aos_trace_steps.outcome_data.code": "PASS",
+        "aos_trace_steps.outcome_data.body": "PASS", "aos_trace_steps.outcome_data.error": "PASS"}
+    bare = {"status": "ok", "_step_status": "succeeded"}
+    status = next(r for r in evaluate("aos_trace_steps.outcome_data", [bare], run) if r.name.endswith(".status"))
+    assert status.status == "FAIL" and "without code and body" in status.message
 
 
 def test_a_plan_test_asking_for_a_rule_the_table_lacks_is_the_suites_own_error():

@@ -136,3 +136,31 @@ def test_a_log_of_writes_only_shows_no_commit_and_is_not_observed(tmp_path):
                    f"2026-11-29 12:40:01.200 UTC [43] u@d LOG:  statement: INSERT INTO aos_traces VALUES ('trace_{RUN}')\n")
     order = observe(log)
     assert order["how"] == "not observed" and "no BEGIN or COMMIT" in order["detail"]
+
+
+# --- the run's inputs written by its insert (plan §2, contract §1) ---------------------------------------------------
+def test_an_input_set_again_after_the_insert_fails_naming_the_line_and_column(tmp_path):
+    with logging_server(DEBIAN) as (server, url, folder):
+        with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
+            cur.execute("ALTER TABLE runs ADD COLUMN origin_system_id text, ADD COLUMN status text")
+            conn.commit()
+        the_run_writes(url)
+        with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
+            cur.execute("UPDATE runs SET status = %s, plan_json = %s WHERE id = %s",
+                        ("succeeded", "{'note': 'x', origin_system_id = 1}", RUN))
+            conn.commit()
+        settle(server)
+        log = next(folder.iterdir())
+        assert StatementLog().run_inputs_should_be_written_by_its_insert(str(log), RUN).startswith(
+            "agent_id, goal, tenant_id, origin_system_id written by the run's insert")
+        with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
+            cur.execute("UPDATE runs SET origin_system_id = %s WHERE id = %s", ("run-proof-v4", RUN))
+            conn.commit()
+        settle(server)
+        with pytest.raises(AssertionError, match=r"after its insert, log line \d+ sets origin_system_id \(UPDATE runs"):
+            StatementLog().run_inputs_should_be_written_by_its_insert(str(log), RUN)
+
+
+def test_without_a_readable_log_the_inputs_are_not_observed(tmp_path):
+    said = StatementLog().run_inputs_should_be_written_by_its_insert(str(tmp_path / "none.log"), RUN)
+    assert said.startswith("not observed: ")

@@ -221,6 +221,17 @@ class Run:
                    causes=record["causes"])
 
 
+# Beyond plan §5, five more pytest processes per run (tag coordinator-mutations, on by default): the matrix runs them
+# where they are judged — for the healthy reference and variants (no false alarm there) and for the mutants that
+# declare that test's failure — and leaves them out of the other mutants' runs, about a quarter of each run's CPU.
+MUTATIONS_TEST = "The Coordinator Tests Would Notice A Broken Coordinator"
+
+
+def selection_for(mutant: Mutant) -> tuple[str, ...]:
+    """The robot options that select what the mutant's run needs (see MUTATIONS_TEST)."""
+    return () if not mutant.kills or MUTATIONS_TEST in mutant.kills else ("--exclude", "coordinator-mutations")
+
+
 def run_one(mutant: Mutant, postgres: ThrowawayPostgres, scratch: Path, options: tuple[str, ...] = ()) -> Run:
     """One suite run against the mutant's copy, on a fresh database of `postgres` whose name no other run uses."""
     run = Run(mutant)
@@ -236,7 +247,8 @@ def run_one(mutant: Mutant, postgres: ThrowawayPostgres, scratch: Path, options:
             migrate(fresh, sut / "backend", revision=mutant.database_revision)
             url = url.replace("{url}", fresh) if url else fresh
         command = robot_command(workdir / "results", {"SUT_ROOT": str(sut), **variables}, "--log", "NONE", "--report",
-                                "NONE", "--xunit", "NONE", "--console", "none", *options, suites=suite / "suites")
+                                "NONE", "--xunit", "NONE", "--console", "none", *selection_for(mutant), *options,
+                                suites=suite / "suites")
         env = robot_environment(DATABASE_URL=url, STATEMENT_LOG=str(postgres.log_file) if mutant.statement_log else "")
         subprocess.run(command, env=env, capture_output=True, timeout=RUN_TIMEOUT)
         run.outcomes, criteria = outcomes_of(workdir / "results" / "output.xml")

@@ -131,11 +131,14 @@ class RunRelations:
     @keyword
     def neighbour_should_be_intact(self, neighbour: dict, now: dict, proof_run_id: str) -> str:
         """A neighbour run made around the proof run (found by its own goal): it exists, it is not the proof run,
-        its runs and traces are filed under its own tenant, and — for the earlier one — its runs, traces and steps
-        are exactly as they were before the proof run started.
+        its runs and traces are filed under its own tenant, the suite's http_call answer received exactly one of its
+        requests per http_call step that succeeded, and — for the earlier one — its runs, traces and steps are
+        exactly as they were before the proof run started. (The concurrent one's columns, its origin included, are
+        the rules table's: `A Run Whose http_call Fails Holds Every Rule`.)
 
-        Given the neighbour (`when`, `tenant_id`, `goal`, `error`, `rows` taken when it finished, or None),
-        its rows now (`runs`, `traces`, `steps`), the proof run's id.
+        Given the neighbour (`when`, `tenant_id`, `goal`, `requests` (None: not counted),
+        `error`, `rows` taken when it finished, or None), its rows now (`runs`, `traces`, `steps`), the proof run's
+        id. Fails naming the neighbour and what differs.
 
         Example: `Neighbour Should Be Intact    ${neighbour}    ${now}    ${run}[id]`
         """
@@ -152,13 +155,21 @@ class RunRelations:
         elsewhere += [(trace["trace_id"], trace["tenant_id"]) for trace in traces if trace["tenant_id"] != neighbour["tenant_id"]]
         if elsewhere:
             fail(f"{label} is filed under another tenant: {elsewhere}")
+        if neighbour.get("requests") is not None:
+            succeeded = sum(step.get("status") == "succeeded" and (step.get("skill_name") or step.get("skill_id")) == "http_call"
+                            for step in now["steps"])
+            if neighbour["requests"] != succeeded:
+                fail(f"{label} has {succeeded} http_call step(s) that succeeded, and the suite's answer received "
+                     f"{neighbour['requests']} request(s) from it: expected exactly one per step")
         before = neighbour.get("rows")
         if before is not None:
             for table in ("runs", "traces", "steps"):
                 if before[table] != now[table]:
                     fail(f"{label} changed while the proof run ran: its {table} were {_changes(before[table], now[table])}")
-        return (f"{', '.join(ids)} ({neighbour['tenant_id']}, {neighbour['when']}): {len(traces)} trace(s), "
-                f"{len(now['steps'])} step(s){', unchanged since it finished' if before is not None else ''}")
+        requests = "" if neighbour.get("requests") is None else f", {neighbour['requests']} http_call request(s)"
+        return (f"{', '.join(ids)} ({neighbour['tenant_id']}, {neighbour['when']}): "
+                f"{len(traces)} trace(s), {len(now['steps'])} step(s){requests}"
+                f"{', unchanged since it finished' if before is not None else ''}")
 
 
 def _relation(other: str, tenant: str) -> str:

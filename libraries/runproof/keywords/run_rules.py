@@ -52,7 +52,7 @@ class RunRules:
                            trace: list | None = None, steps: list | None = None, answer: dict | None = None,
                            claims: dict | None = None, clock_skew: timedelta = timedelta(0),
                            only: list | None = None, agent: dict | None = None,
-                           agent_before: dict | None = None) -> list[dict]:
+                           agent_before: dict | None = None, every: bool = False) -> list[dict]:
         """Every rule of `table` (`runs`, `aos_traces`, `aos_trace_steps`, `coordinator` — with its trace and step
         summaries — or `cli`) over the run's facts, with the inputs of the invocation as context. The rules table is
         the one judge of a row's column, a coordinator field and a CLI line: the plan's own tests call it too.
@@ -61,7 +61,9 @@ class RunRules:
           `clock_skew`: how far the database's clock may be from the backend's (CLOCK_SKEW, default none);
           `only`: just these rules of `table` (a plan test judging its criterion); `agent` / `agent_before`: the
           agents row now and as create-agent stored it (table `agents`). Without `only`, a rule that a
-          test of the plan judges (`proved by` in docs/rules.md) is left to that test.
+          test of the plan judges (`proved by` in docs/rules.md) is left to that test — unless `every` (another
+          run than the proof run, judged by every rule). `invocation` may say `http_call_answered=False` (the run
+          whose http_call the suite makes fail).
         - Returns one entry per rule: `name`, `rule`, `status` (PASS, FAIL, NOT CHECKED), `observed`, `message`.
         - Raises `ValueError` for a table or a rule the table does not have (the suite's own error).
 
@@ -74,9 +76,10 @@ class RunRules:
             clock_after=as_time(invocation["clock_after"]), run=run, trace=traces[0] if traces else None,
             steps=list(steps or []), proof=(answer or {}).get("proof"),
             answered_at=_time((answer or {}).get("answered_at")), clock_skew=clock_skew,
-            http_call_url=invocation.get("http_call_url") or "")
+            http_call_url=invocation.get("http_call_url") or "",
+            http_call_answered=invocation.get("http_call_answered", True))
         known = (columns or {}).get(table)
-        scope = {"only": only, "test": _current_test()}
+        scope = {"only": only, "test": None if every else _current_test()}
         if table in DOCUMENTS:
             rows = {"runs": [run], "aos_traces": traces, "aos_trace_steps": list(steps or [])}[table]
             results = evaluate(table, rows, context, known, **scope)
@@ -190,16 +193,18 @@ class RunRules:
         return "; ".join(lines) or "no table changed"
 
     @keyword
-    def every_rule_should_hold(self, results: list[dict]) -> str:
+    def every_rule_should_hold(self, results: list[dict], of: str = "") -> str:
         """Fails, in one line, naming every rule that does not hold with its expected and observed values.
 
-        - `results`: from `Judge The Rules Of`. Returns how many rules held and how many are not checked.
+        - `results`: from `Judge The Rules Of`; `of`: whose facts they are, when not the proof run's (the message
+          names it). Returns how many rules held and how many are not checked.
 
         Example: `${summary}=    Every Rule Should Hold    ${results}`
         """
         failed = [r["message"] for r in results if r["status"] == "FAIL"]
         if failed:
-            raise RuleBroken(one_line(f"{len(failed)} rule(s) broken: {'; '.join(failed)}", 900))
+            raise RuleBroken(one_line(f"{len(failed)} rule(s) broken{f' by {of}' if of else ''}: {'; '.join(failed)}",
+                                      900))
         passed = sum(r["status"] == "PASS" for r in results)
         unchecked = sum(r["status"] == "NOT CHECKED" for r in results)
         return f"{passed} rules hold, {unchecked} not checked (each with its reason in the evidence)"

@@ -38,6 +38,11 @@ TRACE_WRITE = re.compile(r"^\s*(?:insert\s+into|update)\s+\"?(aos_traces|aos_tra
 BEGIN = re.compile(r"^\s*(begin|start\s+transaction)\b", re.I)
 COMMIT = re.compile(r"^\s*(commit|end)\b", re.I)
 FIX = "STATEMENT_LOG must be the log of DATABASE_URL's server with log_statement=all"
+# What `cus_cli run` passes and create_run inserts with the run (contract §1): none is written again afterwards.
+RUN_INPUTS = ("agent_id", "goal", "tenant_id", "origin_system_id")
+UPDATE_SET = re.compile(r"^\s*update\s+\"?runs\"?\s+set\s+(?P<set>.*?)\s+where\s", re.I | re.S)
+SET_COLUMN = re.compile(r"(?:^|,)\s*(?:\"?runs\"?\.)?\"?(\w+)\"?\s*=")
+LITERAL = re.compile(r"'(?:[^']|'')*'")  # a string literal's text (a goal, a plan) is no column name
 
 
 @dataclass
@@ -168,9 +173,52 @@ def why_not_observable(log_file: str, reading: LogReading | None, run_id: str) -
     return None
 
 
+def rewrites_of_the_run_inputs(statements: list[Entry], run_id: str) -> list[tuple[Entry, list[str]]]:
+    """Every UPDATE of `runs` that names the run and sets one of the inputs it was created with, with those columns."""
+    found = []
+    for entry in statements:
+        update = UPDATE_SET.match(entry.text)
+        if update and run_id in entry.text:
+            columns = [c for c in SET_COLUMN.findall(LITERAL.sub("''", update["set"])) if c in RUN_INPUTS]
+            if columns:
+                found.append((entry, columns))
+    return found
+
+
 @library(scope="GLOBAL", version=VERSION, doc_format=DOC_FORMAT)
 class StatementLog:
     """Reads the order of the run's writes from a PostgreSQL statement log, in whatever format it was written."""
+
+    @keyword
+    def run_inputs_should_be_written_by_its_insert(self, log_file: str, run_id: str) -> str:
+        """Plan §2 and contract §1: the run is *created* with the agent, goal, tenant and origin passed —
+        `create_run` inserts them with it — so no later statement sets any of them for this run (a value corrected
+        after the insert is a run created with another one, and contract §5's trigger checks the insert only).
+
+        Given `log_file` — the server's statement log (any format, log_statement=all); `run_id` — the run.
+        Returns what was observed, or `not observed: <why>` when this log cannot show it (no verdict then).
+        Fails (AssertionError) naming each log line that rewrites an input, and the columns it sets.
+
+        Example: `${detail}=    Run Inputs Should Be Written By Its Insert    ${log}    ${run}[id]`
+        """
+        path = Path(log_file)
+        try:
+            reading = read_log(path.read_text(errors="replace")) if path.is_file() else None
+        except OSError:
+            reading = None
+        why = why_not_observable(log_file, reading, run_id)
+        if why:
+            return f"not observed: {why}"
+        rewrites = rewrites_of_the_run_inputs(reading.statements, run_id)
+        if rewrites:
+            shown = "; ".join(f"log line {entry.line} sets {', '.join(columns)} "
+                              f"({' '.join(entry.text.split())[:160]})" for entry, columns in rewrites)
+            raise AssertionError(f"run {run_id} was created with other inputs than it holds now: after its insert, "
+                                 f"{shown} (contract §1: create_run inserts the run with them)")
+        inserts = sum(1 for e in reading.statements if e.text.lstrip()[:6].lower() == "insert" and RUNS_WRITE.match(e.text)
+                      and run_id in e.text)
+        return (f"{', '.join(RUN_INPUTS)} written by the run's insert ({inserts} insert(s) of it in the statement "
+                "log), never set again")
 
     @keyword
     def order_of_the_plan_and_trace_writes(self, log_file: str, run_id: str) -> dict:

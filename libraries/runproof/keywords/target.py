@@ -212,16 +212,33 @@ class Target:
             return {}
         return {"REFERENCE_HTTP_CALL_URL": self.http_call_answer.url_for(name)}
 
-    @keyword("Requests To The Local HTTP Call Answer")
-    def requests_to_http_call_answer(self, url: str) -> int | None:
-        """How many requests reached `url` on the suite's own http_call answer; None when `url` is not the suite's
-        answer (the backend called something else, e.g. the real api.github.com through HTTPS_PROXY).
+    @keyword("HTTP Call Environment That Fails For")
+    def http_call_environment_that_fails_for(self, name: str) -> dict:
+        """The environment that makes the http_call of the backend process `name` fail (contract §3: the skill then
+        returns status 'error' without raising, the step is recorded failed, the run still succeeds): on the
+        reference a URL that is never answered (REFERENCE_HTTP_CALL_URL), and for the real URL an HTTPS_PROXY that
+        answers no tunnel. A NO_PROXY of the suite's environment that names the real host still lets that call
+        through: the step then succeeds and its rule says so.
 
-        Example: `${hits}=    Requests To The Local HTTP Call Answer    ${url}`
+        Example: `${env}=    HTTP Call Environment That Fails For    neighbour-concurrent`
         """
-        if not self.http_call_answer or not url.startswith(self.http_call_answer.url):
+        if not self.http_call_answer:
+            return {}
+        proxy = self.http_call_answer.unanswered_proxy
+        return {"REFERENCE_HTTP_CALL_URL": self.http_call_answer.unanswered_url_for(name),
+                "HTTPS_PROXY": proxy, "https_proxy": proxy}
+
+    @keyword("Requests To The Local HTTP Call Answer")
+    def requests_to_http_call_answer(self, url: str, earlier: int = 0) -> int | None:
+        """How many requests reached `url` on the suite's own http_call answer, less `earlier` — those of a run that
+        used the same URL and ended before (the earlier neighbour shares the proof run's URL); None when `url` is
+        not the suite's answer (the backend called something else, e.g. the real api.github.com through HTTPS_PROXY).
+
+        Example: `${hits}=    Requests To The Local HTTP Call Answer    ${url}    earlier=${1}`
+        """
+        if not self.http_call_answer or not url or not url.startswith(self.http_call_answer.url):
             return None
-        return self.http_call_answer.hits_on(url)
+        return self.http_call_answer.hits_on(url) - int(earlier)
 
     @keyword("Stop The Local HTTP Call Answer")
     def stop_http_call_answer(self) -> None:

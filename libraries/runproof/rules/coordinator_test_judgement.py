@@ -21,7 +21,7 @@ PYTEST_DEFAULT_FUNCTIONS = ("test",)
 PYTEST_DEFAULT_CLASSES = ("Test",)
 HASH_CHAIN_NAME = "hash_chain"
 NOT_PASSED_ORDER = ("error in setup", "error in teardown", "skipped", "xfailed", "xpassed", "deselected",
-                    "never collected", "did not run")
+                    "never collected", "collected, never reported")
 
 
 def _matches(name: str, options) -> bool:
@@ -68,17 +68,18 @@ def _final(phase: dict | None) -> str | None:
 
 def item_outcome(item: dict) -> str:
     """One word for what an item did, from its reports: passed, failed, error in setup, error in teardown, skipped,
-    xfailed, xpassed, did not run."""
+    xfailed, xpassed, or `collected, never reported` (collected, but no report of its run reached pytest's reporting:
+    a hook that swallowed the run of a test or of one parametrized case)."""
     phases = item.get("phases", {})
     setup, call, teardown = (phases.get(name) for name in ("setup", "call", "teardown"))
     if _final(setup) is None:
-        return "did not run"
+        return "collected, never reported"
     if _final(setup) == "failed":
         return "error in setup"
     if _final(setup) == "skipped":
         return "xfailed" if setup.get("wasxfail") else "skipped"
     if _final(call) is None:
-        return "did not run"
+        return "collected, never reported"
     outcome = {"failed": "failed", "skipped": "xfailed" if call.get("wasxfail") else "skipped"}.get(
         _final(call), "xpassed" if call.get("wasxfail") else "passed")
     if outcome == "passed" and _final(teardown) == "failed":

@@ -61,6 +61,9 @@ class RunContext:
     agent_row: dict = field(default_factory=dict)
     # The URL the suite's own http_call answer gave this run (REFERENCE_HTTP_CALL_URL), or "" (contract §3's URL).
     http_call_url: str = ""
+    # False for the run whose http_call the suite makes fail (the concurrent neighbour): contract §3/§11 then fix a
+    # succeeded run with a failed step, where every other run of the suite has its call answered and must succeed.
+    http_call_answered: bool = True
 
     @property
     def plan(self) -> dict:
@@ -294,8 +297,9 @@ class RunRow(BaseModel):
                           "contract §1, §4)", _tool_calls)
     tenant_id: proved_by(CLI_TEST, "the --tenant-id passed (contract §1)",
                          equals(lambda run, row: run.tenant_id, "the tenant passed"))
-    origin_system_id: proved_by(CLI_TEST, "the --origin-system-id passed (contract §1, §5)",
-                                equals(lambda run, row: run.origin_system_id, "the origin passed"))
+    origin_system_id: proved_by(CLI_TEST, "the --origin-system-id passed, or the CLI's default 'cus-cli' where none was "
+                                "(contract §1, §5)",
+                                equals(lambda run, row: run.origin_system_id, "the origin passed (or the CLI's default)"))
     actor_type: constant("SYSTEM", "the column's default; the CLI sets no actor, contract §5")
     actor_id: absent("a SYSTEM actor has none, chk_runs_actor_id_nonhuman_null, contract §5")
     authorization_decision: rule("NULL or GRANTED: anything else is not executed (contract §4 step 2)",
@@ -384,11 +388,17 @@ def _step_status(value: Any, run: RunContext, row: dict) -> None:
     data = parse_json(row.get("outcome_data"))
     if isinstance(data, dict) and data.get("status") == "error":
         expect(value in ("failed", "failure"), "failed, as its outcome_data says error (contract §3 http_call)", value)
-    if run.run.get("status") == "succeeded":
-        # Offline, the real backend records a failed http_call step inside a succeeded, VERIFIED run (contract §11).
+    if run.run.get("status") == "succeeded" and run.http_call_answered:
+        # Offline, the real backend records a failed http_call step inside a succeeded, VERIFIED run (contract §11):
+        # where the suite answers the call, that is a step that did not get through.
         error = data.get("error") if isinstance(data, dict) else None
-        expect(value == "succeeded", "'succeeded': the run succeeded" + (f" (its outcome_data.error {error!r})"
-                                                                           if error else ""), value)
+        expect(value == "succeeded", "'succeeded': the run succeeded and its http_call was answered"
+               + (f" (its outcome_data.error {error!r})" if error else ""), value)
+    elif run.run.get("status") == "succeeded" and row.get("skill_name") == "http_call":
+        # A call that cannot be answered: the skill returns status 'error' without raising, the executor records
+        # the step failed, and the run still succeeds (contract §3, §11).
+        expect(value == "failed", "'failed': its http_call could not be answered, and the run still succeeded "
+               "(contract §3, §11)", value)
 
 
 class StepRow(BaseModel):
@@ -408,8 +418,8 @@ class StepRow(BaseModel):
                      planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("skill"), "the planned skill")))
     params: rule("the planned step's params (contract §4 record_step)",
                  planned(equals(lambda run, row: run.plan_step(row.get("step_index")).get("params"), "the planned params")))
-    status: rule("a StepStatus value, failed where its outcome says error, succeeded in a succeeded run (contract §3, "
-                 "§4, §11)", _step_status)
+    status: rule("a StepStatus value, failed where its outcome says error; in a succeeded run, succeeded where its "
+                 "http_call was answered and failed where it could not be (contract §3, §4, §11)", _step_status)
     outcome_category: unchecked("the contract does not fix its values (§4 record_step)")
     # Contract §4 step 6 fixes only an aborting step's outcome_code ('abort'); such a step ends the run retry or failed,
     # and only a succeeded run is judged here, so a rule "'abort' when failure" could never be broken by any backend.
@@ -700,6 +710,21 @@ class ToolCall(BaseModel):
 def _outcome_status(value: Any, run: RunContext, row: dict) -> None:
     expected = {"succeeded": "ok", "failed": "error", "failure": "error"}.get(row.get("_step_status"))
     expect(value == expected, f"{expected!r}, as the step is {row.get('_step_status')!r}", value)
+    if row.get("_step_status") == "succeeded":
+        missing = [name for name in ("code", "body") if name not in row]
+        expect(not missing, "a succeeded call's result with its code and body (contract §3 http_call)",
+               f"{value!r} without {' and '.join(missing)}")
+
+
+def answer_field(text: str, check: Check) -> Any:
+    """A document field of the answer to a call: a succeeded step's result has it (`_outcome_status` requires it),
+    a failed one need not — a call that got no answer has no status code or body."""
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        judge(check, value, info)
+        return value
+
+    return Annotated[Any, AfterValidator(validate), Field(default=None, description=text,
+                                                          json_schema_extra={"optional": True})]
 
 
 class StepOutcome(BaseModel):
@@ -708,12 +733,12 @@ class StepOutcome(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     status: rule("'ok' for a succeeded step, 'error' for a failed one (contract §3 http_call)", _outcome_status)
-    code: rule("an HTTP status: 2xx for a succeeded step (contract §3 http_call)",
-               lambda value, run, row: expect(isinstance(value, int) and (200 <= value < 300 or
-                                                                          row.get("_step_status") != "succeeded"),
-                                              "an HTTP status, 2xx for a succeeded step", value))
-    body: rule("the answer's text (contract §3: not fixed, a string)",
-               lambda value, run, row: expect(isinstance(value, str), "a string", value))
+    code: answer_field("an HTTP status: 2xx for a succeeded step; a failed call may have none (contract §3 http_call)",
+                       lambda value, run, row: expect(isinstance(value, int) and (200 <= value < 300 or
+                                                                                  row.get("_step_status") != "succeeded"),
+                                                      "an HTTP status, 2xx for a succeeded step", value))
+    body: answer_field("the answer's text (contract §3: not fixed, a string); a failed call may have none",
+                       lambda value, run, row: expect(isinstance(value, str), "a string", value))
     error: absent_field("absent from a succeeded step's result (contract §3 http_call)")
 
 
