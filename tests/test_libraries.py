@@ -351,3 +351,16 @@ def test_the_http_call_answer_answers_no_unanswered_url_and_no_tunnel():
         with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
             proxied.open("https://api.github.com/zen", timeout=5)
         assert answer.hits_on(answer.url_for("run")) == 1
+
+
+def test_every_look_alike_key_that_sees_the_trace_is_named_not_only_the_first():
+    answers = {"an empty tenant": {"tenant": "", "run_id": "r", "trace_count": 1, "verification_status": "VERIFIED",
+                                   "step_count": 1},
+               "the run id upper-cased": {"tenant": "t", "run_id": "R", "trace_count": 0,
+                                          "verification_status": "UNSUPPORTED"},
+               "a missing tenant (None)": {"tenant": None, "run_id": "r", "trace_count": 1,
+                                           "verification_status": "VERIFIED", "step_count": 1}}
+    with pytest.raises(AssertionError) as raised:
+        RunRelations().look_alike_keys_should_see_no_trace(answers)
+    assert "an empty tenant (tenant ''" in str(raised.value) and "a missing tenant (None) (tenant None" in str(raised.value)
+    assert "upper-cased" not in str(raised.value)

@@ -238,3 +238,20 @@ def test_every_effect_is_counted_and_attributed_by_key():
                      'aos_traces row ["trace_r1-preflight"] was added by no run of the suite\'s']
     _, wrong = account_for_effects(good, before, {"the proof run": "r1"}, "a")
     assert any(line.startswith("runs row") and line.endswith("was removed") for line in wrong)
+
+
+def test_a_tool_calls_result_may_be_under_response_as_the_real_runner_writes_it_but_must_be_somewhere():
+    """The real runner keeps a call's result under `response` (seen on the real backend), the reference under
+    `result`: the contract names neither, so either holds the step's outcome_data; an entry with neither fails."""
+    outcome = {"status": "ok", "code": 200, "body": "z"}
+    step = {**context().steps[0], "outcome_data": outcome}
+    run = context(run={"id": RUN_ID, "status": "succeeded", "plan_json": '{"steps": [{"step_id": 1}]}'}, steps=[step])
+    base = {"step_id": 1, "skill": "http_call", "status": "succeeded"}
+    for entry in ({**base, "result": outcome}, {**base, "response": outcome}):
+        statuses = {r.name: r.status for r in evaluate("runs.tool_calls_json", [entry], run, list(entry))}
+        assert statuses["runs.tool_calls_json.result"] == statuses["runs.tool_calls_json.response"] == "PASS", statuses
+    wrong = next(r for r in evaluate("runs.tool_calls_json", [{**base, "response": {"status": "error"}}], run)
+                 if r.name == "runs.tool_calls_json.response")
+    assert wrong.status == "FAIL" and "expected the step row's outcome_data" in wrong.message
+    neither = next(r for r in evaluate("runs.tool_calls_json", [base], run) if r.name == "runs.tool_calls_json.result")
+    assert neither.status == "FAIL" and neither.message.endswith("expected the field, observed it missing")

@@ -84,12 +84,15 @@ class RunRelations:
 
         Example: `${detail}=    Other Tenants Should See No Trace    ${others}    ${TENANT_ID}`
         """
+        leaks = []
         for other, answer in others.items():
             how = _relation(other, tenant)
             if answer.get("trace_count") != 0:
-                fail(f"tenant {other}{how} can see {answer.get('trace_count')} traces of a run it does not own")
-            if answer.get("verification_status") != "UNSUPPORTED":
-                fail(f"another tenant ({other}{how}) got {answer.get('verification_status')} for this run")
+                leaks.append(f"tenant {other}{how} can see {answer.get('trace_count')} traces of a run it does not own")
+            elif answer.get("verification_status") != "UNSUPPORTED":
+                leaks.append(f"another tenant ({other}{how}) got {answer.get('verification_status')} for this run")
+        if leaks:
+            fail("; ".join(leaks))
         return f"tenants {', '.join(others)} see no trace of the run: NONE / UNSUPPORTED"
 
     @keyword
@@ -106,13 +109,15 @@ class RunRelations:
         """
         if not answers:
             fail("the probe asked no look-alike key: expected five answers, observed none")
-        seen = []
+        seen, leaks = [], []
         for label, answer in answers.items():
             if answer.get("trace_count"):
-                fail(f"{label} (tenant {answer.get('tenant')!r}, run id {answer.get('run_id')!r}) can see "
-                     f"{answer['trace_count']} trace(s) of the run: expected none, observed "
-                     f"{answer.get('verification_status')} with {answer.get('step_count')} step(s)")
+                leaks.append(f"{label} (tenant {answer.get('tenant')!r}, run id {answer.get('run_id')!r}) can see "
+                             f"{answer['trace_count']} trace(s) of the run: expected none, observed "
+                             f"{answer.get('verification_status')} with {answer.get('step_count')} step(s)")
             seen.append(f"{label}: {answer.get('error') or answer.get('verification_status')}")
+        if leaks:
+            fail("; ".join(leaks))
         return "; ".join(seen)
 
     @keyword("Origin Passed Should Differ From The Default")

@@ -174,15 +174,18 @@ def planned(check: Check) -> Check:
     return guarded
 
 
-def rule(text: str, check: Check) -> Any:
-    """A column whose value must hold `check(value, context, row)`; `text` is the rule as docs/rules.md shows it."""
+def rule(text: str, check: Check, instead: str = "") -> Any:
+    """A column whose value must hold `check(value, context, row)`; `text` is the rule as docs/rules.md shows it.
+    `instead`: a document field that may stand in for this one (the same value under another name); one of the two
+    must be there."""
 
     def validate(value: Any, info: ValidationInfo) -> Any:
         judge(check, value, info)
         return value
 
     # A column the target's schema lacks is not in the row: no value, no validation (reported as NOT CHECKED).
-    return Annotated[Any, AfterValidator(validate), Field(default=None, description=text)]
+    extra = {"instead": instead} if instead else None
+    return Annotated[Any, AfterValidator(validate), Field(default=None, description=text, json_schema_extra=extra)]
 
 
 def proved_by(test: str, text: str, check: Check) -> Any:
@@ -702,9 +705,14 @@ class ToolCall(BaseModel):
                 equals(lambda run, row: _call_step(run, row).get("skill_name"), "the step row's skill_name"))
     status: rule("its step row's status (contract §4)",
                  equals(lambda run, row: _call_step(run, row).get("status"), "the step row's status"))
-    result: rule("its step row's outcome_data (contract §4 record_step)",
+    # The contract does not name the key of the call's result: the reference writes `result`, the real runner
+    # `response` (runner.py, seen on the real backend). Either holds the step row's outcome_data; one must be there.
+    result: rule("its step row's outcome_data, under `result` or `response` (contract §4 record_step)",
                  equals(lambda run, row: parse_json(_call_step(run, row).get("outcome_data")),
-                        "the step row's outcome_data"))
+                        "the step row's outcome_data"), instead="response")
+    response: rule("its step row's outcome_data, under `response` or `result` (contract §4 record_step)",
+                   equals(lambda run, row: parse_json(_call_step(run, row).get("outcome_data")),
+                          "the step row's outcome_data"), instead="result")
 
 
 def _outcome_status(value: Any, run: RunContext, row: dict) -> None:
@@ -827,6 +835,11 @@ def is_optional(table: str, column: str) -> bool:
     return (TABLES[table].model_fields[column].json_schema_extra or {}).get("optional", False)
 
 
+def stood_in_for(table: str, column: str, row: dict) -> bool:
+    """A missing document field whose stand-in (`rule(..., instead=…)`) the row holds."""
+    return (TABLES[table].model_fields[column].json_schema_extra or {}).get("instead") in row
+
+
 def proving_test(table: str, column: str) -> str | None:
     return (TABLES[table].model_fields[column].json_schema_extra or {}).get("proved_by")
 
@@ -855,7 +868,8 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
                 failures.setdefault(column, f"{prefix}: {message}")
         if table in DOCUMENT_TABLES:  # a document's field is there or missing: a missing one breaks its rule
             for column in declared(table):
-                if column not in row and is_checked(table, column) and not is_optional(table, column):
+                if (column not in row and is_checked(table, column) and not is_optional(table, column)
+                        and not stood_in_for(table, column, row)):
                     prefix = f"{table}.{column}" + (f" of row {position}" if len(rows) > 1 else "")
                     failures.setdefault(column, f"{prefix}: expected the field, observed it missing")
     results = []
@@ -868,7 +882,8 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
         present = any(column in row for row in rows)
         if not is_checked(table, column):
             results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", observed if present else None))
-        elif rows and not present and table in DOCUMENT_TABLES and is_optional(table, column):
+        elif rows and not present and table in DOCUMENT_TABLES and (
+                is_optional(table, column) or all(stood_in_for(table, column, row) for row in rows)):
             results.append(RuleResult(f"{table}.{column}", text, "PASS", None, ""))
         elif rows and not present and column not in failures:
             results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", None,
