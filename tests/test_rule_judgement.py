@@ -228,15 +228,20 @@ def test_every_effect_is_counted_and_attributed_by_key():
     before = snapshot(runs=[], aos_traces=[], agents=[{"id": "a", "name": "ours"}, other_agent], memories=[])
     good = snapshot(runs=[{"id": "r1"}], aos_traces=[{"trace_id": "trace_r1", "run_id": "r1"}],
                     agents=[{"id": "a", "name": "touched"}, other_agent], memories=[{"run_id": "r1", "text": "m"}])
-    lines, wrong = account_for_effects(before, good, {"the proof run": "r1"}, "a")
+    lines, wrong, effects = account_for_effects(before, good, {"the proof run": "r1"}, "a")
     assert wrong == [] and "memories: 1 row(s) of the proof run" in lines
+    assert {(e["table"], e["change"], e["owner"], e["status"]) for e in effects} == {
+        ("runs", "added", "the proof run", "PASS"), ("aos_traces", "added", "the proof run", "PASS"),
+        ("memories", "added", "the proof run", "PASS")}
     bad = snapshot(runs=[{"id": "r1"}], aos_traces=[{"trace_id": "trace_r1", "run_id": "r1"},
                                                     {"trace_id": "trace_r1-preflight", "run_id": "r1-preflight"}],
                    agents=[{"id": "a", "name": "ours"}, {**other_agent, "tenant_id": "T"}], memories=[])
-    _, wrong = account_for_effects(before, bad, {"the proof run": "r1"}, "a")
+    _, wrong, effects = account_for_effects(before, bad, {"the proof run": "r1"}, "a")
+    assert [(e["table"], e["change"]) for e in effects if e["status"] == "FAIL"] == [("agents", "changed"),
+                                                                                     ("aos_traces", "added")]
     assert wrong == ['agents row ["b"] was changed (tenant_id): a run changes no row it did not add',
                      'aos_traces row ["trace_r1-preflight"] was added by no run of the suite\'s']
-    _, wrong = account_for_effects(good, before, {"the proof run": "r1"}, "a")
+    _, wrong, _ = account_for_effects(good, before, {"the proof run": "r1"}, "a")
     assert any(line.startswith("runs row") and line.endswith("was removed") for line in wrong)
 
 

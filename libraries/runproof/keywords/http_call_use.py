@@ -14,6 +14,7 @@ from robot.api.deco import keyword, library
 from robot.api.exceptions import SkipExecution
 
 from runproof import DOC_FORMAT, VERSION
+from runproof.keywords.evidence import record_into_the_run_evidence
 
 SKILL = "http_call"
 
@@ -71,10 +72,13 @@ class HttpCallUse:
             return f"the registry lists no {SKILL} and the run did not use it: {facts}"
         if SKILL not in planned or SKILL not in executed:
             raise AssertionError(f"the skill registry lists {SKILL}, but run {run['id']} did not use it: {facts}")
+        expected = sum(step.get("status") == "succeeded" for step in steps
+                       if (step.get("skill_name") or step.get("skill_id")) == SKILL)
+        record_into_the_run_evidence(http_call_requests={"run_id": run["id"], "url": url, "requests": hits,
+                                                         "http_call_steps_succeeded": expected})
         if hits is None:
             answered = f"its request went to {url or 'no URL'}, not to an answer of the suite's (not counted)"
-        elif hits != (expected := sum(step.get("status") == "succeeded" for step in steps
-                                          if (step.get("skill_name") or step.get("skill_id")) == SKILL)):
+        elif hits != expected:
             raise AssertionError(f"run {run['id']} has {expected} {SKILL} step(s) that succeeded, and the suite's answer "
                                  f"at {url} received {hits} request(s) from it: expected exactly one per step "
                                  f"({'a step that did not really call out' if hits < expected else 'a request repeated'};"

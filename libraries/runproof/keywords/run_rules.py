@@ -14,6 +14,7 @@ from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from runproof.evidence.masking import mask, one_line
+from runproof.keywords.evidence import record_into_the_run_evidence
 from runproof import DOC_FORMAT, VERSION
 from runproof.rules.effects import account_for_effects
 from runproof.rules.table import DATABASE_TABLES, DOCUMENTS, TABLES, RunContext, as_time, documents_of, evaluate
@@ -184,10 +185,12 @@ class RunRules:
         - `before`, `after`: `rows` (table → JSON texts) and `keys` (table → primary-key columns); `runs`: label →
           run id of every run the suite made (the proof run and its neighbours); `agent`: the suite's agent.
         - Returns one line per table with effects; raises `RuleBroken` naming every effect nobody accounts for.
+          Every difference, with its rule and status, is recorded as evidence (`effects`).
 
         Example: `${detail}=    Effects Should Be Accounted For    ${before}    ${after}    ${runs}    ${agent}`
         """
-        lines, wrong = account_for_effects(before, after, runs, agent)
+        lines, wrong, effects = account_for_effects(before, after, runs, agent)
+        record_into_the_run_evidence(effects=effects)
         if wrong:
             raise RuleBroken(one_line(f"effects of the runs no rule accounts for: {'; '.join(wrong)}", 900))
         return "; ".join(lines) or "no table changed"

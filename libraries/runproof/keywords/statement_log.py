@@ -173,6 +173,16 @@ def why_not_observable(log_file: str, reading: LogReading | None, run_id: str) -
     return None
 
 
+def observable_reading(log_file: str, run_id: str) -> tuple[LogReading | None, str | None]:
+    """The log's reading, and why it cannot show the run's writes (None when it can)."""
+    path = Path(log_file)
+    try:
+        reading = read_log(path.read_text(errors="replace")) if path.is_file() else None
+    except OSError:
+        reading = None
+    return reading, why_not_observable(log_file, reading, run_id)
+
+
 def rewrites_of_the_run_inputs(statements: list[Entry], run_id: str) -> list[tuple[Entry, list[str]]]:
     """Every UPDATE of `runs` that names the run and sets one of the inputs it was created with, with those columns."""
     found = []
@@ -201,12 +211,7 @@ class StatementLog:
 
         Example: `${detail}=    Run Inputs Should Be Written By Its Insert    ${log}    ${run}[id]`
         """
-        path = Path(log_file)
-        try:
-            reading = read_log(path.read_text(errors="replace")) if path.is_file() else None
-        except OSError:
-            reading = None
-        why = why_not_observable(log_file, reading, run_id)
+        reading, why = observable_reading(log_file, run_id)
         if why:
             return f"not observed: {why}"
         rewrites = rewrites_of_the_run_inputs(reading.statements, run_id)
@@ -233,12 +238,7 @@ class StatementLog:
 
         Example: `${order}=    Order Of The Plan And Trace Writes    ${log}    ${run}[id]`
         """
-        path = Path(log_file)
-        try:
-            reading = read_log(path.read_text(errors="replace")) if path.is_file() else None
-        except OSError:
-            reading = None
-        why = why_not_observable(log_file, reading, run_id)
+        reading, why = observable_reading(log_file, run_id)
         if why:
             logger.info(f"not observed: {why}")
             return {"how": "not observed", "detail": f"not observed: {why}"}

@@ -33,9 +33,14 @@ def _owner(table: str, row: dict, runs: dict[str, str], agent: str) -> str | Non
     return None
 
 
-def account_for_effects(before: dict, after: dict, runs: dict[str, str], agent: str) -> tuple[list[str], list[str]]:
-    """One line per table with effects, and one failure per effect nobody accounts for (table, key, columns)."""
-    lines, wrong = [], []
+ADDED_BY_A_RUN = "added under the keys a run of the suite writes (contract §4)"
+
+
+def account_for_effects(before: dict, after: dict, runs: dict[str, str], agent: str
+                        ) -> tuple[list[str], list[str], list[dict]]:
+    """One line per table with effects, one failure per effect nobody accounts for (table, key, columns), and every
+    difference as evidence: `table`, `key`, `change` (added, changed, removed), `owner`, `rule`, `status`."""
+    lines, wrong, effects = [], [], []
     for table in sorted(set(before["rows"]) | set(after["rows"])):
         key = after["keys"].get(table) or before["keys"].get(table) or []
         old = _keyed(before["rows"].get(table, []), key)
@@ -48,15 +53,21 @@ def account_for_effects(before: dict, after: dict, runs: dict[str, str], agent: 
         owners: dict[str, int] = {}
         for k in added:
             owner = _owner(table, new[k], runs, agent)
+            effects.append({"table": table, "key": k, "change": "added", "owner": owner, "rule": ADDED_BY_A_RUN,
+                            "status": "FAIL" if owner is None else "PASS"})
             if owner is None:
                 wrong.append(f"{table} row {k} was added by no run of the suite's")
             else:
                 owners[owner] = owners.get(owner, 0) + 1
         for k in changed:
             columns = sorted(c for c in new[k] if new[k].get(c) != old[k].get(c))
+            effects.append({"table": table, "key": k, "change": "changed", "columns": columns, "owner": None,
+                            "rule": "a run changes no row it did not add", "status": "FAIL"})
             wrong.append(f"{table} row {k} was changed ({', '.join(columns)}): a run changes no row it did not add")
         for k in removed:
+            effects.append({"table": table, "key": k, "change": "removed", "owner": None,
+                            "rule": "a run removes no row", "status": "FAIL"})
             wrong.append(f"{table} row {k} was removed")
         if owners:
             lines.append(f"{table}: " + ", ".join(f"{n} row(s) of {owner}" for owner, n in owners.items()))
-    return lines, wrong
+    return lines, wrong, effects
