@@ -1,8 +1,9 @@
 """`make bench`: time to evidence — the suite against the bare plan, in one invocation on one machine.
 
-Three variants, interleaved round by round against the same reference backend, throwaway PostgreSQL and agent:
+Four variants, interleaved round by round against the same reference backend, throwaway PostgreSQL and agent:
 (a) the bare plan (bare_plan.sh), (b) `robot --exclude beyond-plan suites/`, (c) `robot suites/` (with its neighbour
-runs) — each under three cost profiles of the reference backend: `fast` (milliseconds), `real`
+runs), (d) `robot --exclude coordinator-mutations suites/` (the full suite without the five extra pytest runs of
+beyond-plan §5) — each under three cost profiles of the reference backend: `fast` (milliseconds), `real`
 (REFERENCE_PROFILE=real: each backend process spends, as CPU work, what the real backend's costs offline, contract
 §12) and `real-online` (the same with the CLI's http_call answered locally, contract §13: a run about 2 s, the bare
 plan about 5.7 s).
@@ -58,6 +59,8 @@ def variants(outdir: Path) -> dict[str, list[str]]:
         "bare plan": ["bash", str(ROOT / "bench" / "bare_plan.sh")],
         "plan-only suite": robot_command(outdir, None, *quiet, "--exclude", "beyond-plan"),
         "full suite": robot_command(outdir, None, *quiet),
+        # The full suite without its own tag's five extra pytest runs (beyond plan §5, on by default).
+        "full excl. muts": robot_command(outdir, None, *quiet, "--exclude", "coordinator-mutations"),
     }
 
 
@@ -210,7 +213,8 @@ def main() -> int:
         "full_suite_of_its_floor": {p: round(f, 3) for p, f in of_floor.items()}, "ac5_added_cost": ac5, "timeline_picture": picture}, indent=2) + "\n")
     for profile in REAL_PROFILES:
         print(f"time-to-evidence: plan-only {ratios[(profile, 'plan-only suite')]:.2f}x, "
-              f"full {ratios[(profile, 'full suite')]:.2f}x of the bare plan ({profile}); "
+              f"full {ratios[(profile, 'full suite')]:.2f}x "
+              f"(without the coordinator mutations {ratios[(profile, 'full excl. muts')]:.2f}x) of the bare plan ({profile}); "
               f"suite at {of_floor[profile]:.2f}x of its floor")
     print(ac5_line)
     return 0
