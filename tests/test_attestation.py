@@ -114,15 +114,18 @@ def test_every_run_leaves_an_attestation_that_verifies_untouched(signed_run, key
 @pytest.mark.parametrize("subject", ["output.xml", "evidence.json", "evidence.md", "xunit.xml", "junit.xml", "report.html",
                                      "log.html", "timeline.svg"])
 def test_one_byte_changed_in_any_subject_fails_naming_the_file(signed_run, tmp_path, subject):
-    copy = tmp_path / "results"
-    shutil.copytree(signed_run.outdir, copy)
-    data = bytearray((copy / subject).read_bytes())
-    middle = len(data) // 2
-    data[middle] = ord("x") if data[middle] != ord("x") else ord("y")
-    (copy / subject).write_bytes(bytes(data))
-    done = verify(copy)
-    assert done.returncode != 0
-    assert any(line.startswith(f"FAIL {subject}: sha256 ") for line in failures(done)), done.stdout
+    """In the middle, and at the first byte, which breaks the file's own syntax: each a failure line naming the
+    file's digest, never a traceback (an evidence.json that is no JSON any more once crashed the verifier)."""
+    for where in ("middle", "first"):
+        copy = tmp_path / where
+        shutil.copytree(signed_run.outdir, copy)
+        data = bytearray((copy / subject).read_bytes())
+        position = len(data) // 2 if where == "middle" else 0
+        data[position] = ord("x") if data[position] != ord("x") else ord("y")
+        (copy / subject).write_bytes(bytes(data))
+        done = verify(copy)
+        assert done.returncode != 0 and "Traceback" not in done.stderr, (where, done.stderr[-600:])
+        assert any(line.startswith(f"FAIL {subject}: sha256 ") for line in failures(done)), (where, done.stdout)
 
 
 def test_a_pass_pasted_into_the_evidence_of_a_failed_run_fails(failed_run, tmp_path):

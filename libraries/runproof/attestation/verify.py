@@ -74,10 +74,22 @@ def compare_verdict(report: Report, where: str, said: dict, truth: dict) -> None
             report.fail(f"{where}: acceptance.{ac} is {stated!r}, output.xml says {truth['acceptance'][ac]!r}")
 
 
+def _json_or_none(path: Path):
+    try:
+        return json.loads(path.read_text(errors="replace"))
+    except ValueError:
+        return None
+
+
 def check_evidence(report: Report, folder: Path, truth: dict) -> None:
     json_path, md_path = folder / "evidence.json", folder / "evidence.md"
+    document = None
     if json_path.is_file():
-        document = json.loads(json_path.read_text())
+        try:
+            document = json.loads(json_path.read_text(errors="replace"))
+        except ValueError as exc:  # an edit that breaks the JSON is one failure line, beside its digest's
+            report.fail(f"evidence.json: not JSON any more ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})")
+    if isinstance(document, dict):
         compare_verdict(report, "evidence.json", document, truth)
         stated = {t["name"]: t["status"] for t in document.get("tests", [])}
         for test in truth["tests"]:
@@ -89,7 +101,7 @@ def check_evidence(report: Report, folder: Path, truth: dict) -> None:
         report.checked.append("evidence.json against output.xml")
     if md_path.is_file():
         results, criteria = [], {}
-        for number, line in enumerate(md_path.read_text().splitlines(), 1):
+        for number, line in enumerate(md_path.read_text(errors="replace").splitlines(), 1):
             if found := MD_RESULT.match(line):
                 results.append((number, found.group(1)))
             elif found := MD_CRITERION.match(line):
@@ -196,7 +208,7 @@ def verify(folder: Path, key=None, database_url: str | None = None, report: Repo
     # The readable copies say what the envelope says.
     for name, expected in ((STATEMENT, document), (PREDICATE, document.get("predicate"))):
         path = folder / name
-        if path.is_file() and json.loads(path.read_text()) != expected:
+        if path.is_file() and _json_or_none(path) != expected:
             report.fail(f"{prefix}{name}: differs from the statement in {ENVELOPE}")
     # Subjects.
     for subject in document.get("subject", []):
