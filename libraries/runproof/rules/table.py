@@ -718,21 +718,17 @@ class ToolCall(BaseModel):
 def _outcome_status(value: Any, run: RunContext, row: dict) -> None:
     expected = {"succeeded": "ok", "failed": "error", "failure": "error"}.get(row.get("_step_status"))
     expect(value == expected, f"{expected!r}, as the step is {row.get('_step_status')!r}", value)
-    if row.get("_step_status") == "succeeded":
-        missing = [name for name in ("code", "body") if name not in row]
-        expect(not missing, "a succeeded call's result with its code and body (contract §3 http_call)",
-               f"{value!r} without {' and '.join(missing)}")
 
 
 def answer_field(text: str, check: Check) -> Any:
-    """A document field of the answer to a call: a succeeded step's result has it (`_outcome_status` requires it),
-    a failed one need not — a call that got no answer has no status code or body."""
+    """A document field of the answer to a call: a succeeded step's result must have it, a failed one need not — a
+    call that got no answer has no status code or body (`may_be_missing`)."""
     def validate(value: Any, info: ValidationInfo) -> Any:
         judge(check, value, info)
         return value
 
     return Annotated[Any, AfterValidator(validate), Field(default=None, description=text,
-                                                          json_schema_extra={"optional": True})]
+                                                          json_schema_extra={"optional": UNLESS_SUCCEEDED})]
 
 
 class StepOutcome(BaseModel):
@@ -830,14 +826,17 @@ def is_checked(table: str, column: str) -> bool:
     return extra.get("checked", True)
 
 
-def is_optional(table: str, column: str) -> bool:
-    """A document field whose rule is that it is absent, or may be."""
-    return (TABLES[table].model_fields[column].json_schema_extra or {}).get("optional", False)
+UNLESS_SUCCEEDED = "unless the step succeeded"
 
 
-def stood_in_for(table: str, column: str, row: dict) -> bool:
-    """A missing document field whose stand-in (`rule(..., instead=…)`) the row holds."""
-    return (TABLES[table].model_fields[column].json_schema_extra or {}).get("instead") in row
+def may_be_missing(table: str, column: str, row: dict) -> bool:
+    """A document field this row need not hold: one whose rule is that it is absent or may be, one whose stand-in
+    (`rule(..., instead=…)`) the row holds, or an answer's field where the step did not succeed (`answer_field`)."""
+    extra = TABLES[table].model_fields[column].json_schema_extra or {}
+    if extra.get("instead") and extra["instead"] in row:
+        return True
+    optional = extra.get("optional", False)
+    return row.get("_step_status") != "succeeded" if optional == UNLESS_SUCCEEDED else bool(optional)
 
 
 def proving_test(table: str, column: str) -> str | None:
@@ -868,8 +867,7 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
                 failures.setdefault(column, f"{prefix}: {message}")
         if table in DOCUMENT_TABLES:  # a document's field is there or missing: a missing one breaks its rule
             for column in declared(table):
-                if (column not in row and is_checked(table, column) and not is_optional(table, column)
-                        and not stood_in_for(table, column, row)):
+                if column not in row and is_checked(table, column) and not may_be_missing(table, column, row):
                     prefix = f"{table}.{column}" + (f" of row {position}" if len(rows) > 1 else "")
                     failures.setdefault(column, f"{prefix}: expected the field, observed it missing")
     results = []
@@ -882,8 +880,7 @@ def evaluate(table: str, rows: list[dict], run: RunContext, columns: list[str] |
         present = any(column in row for row in rows)
         if not is_checked(table, column):
             results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", observed if present else None))
-        elif rows and not present and table in DOCUMENT_TABLES and (
-                is_optional(table, column) or all(stood_in_for(table, column, row) for row in rows)):
+        elif rows and not present and table in DOCUMENT_TABLES and all(may_be_missing(table, column, row) for row in rows):
             results.append(RuleResult(f"{table}.{column}", text, "PASS", None, ""))
         elif rows and not present and column not in failures:
             results.append(RuleResult(f"{table}.{column}", text, "NOT CHECKED", None,
