@@ -19,6 +19,12 @@ from runproof.keywords.evidence import record_into_the_run_evidence
 SKILL = "http_call"
 
 
+def succeeded_calls(steps: list[dict]) -> int:
+    """The step rows of the http_call skill that succeeded: the requests the suite's answer must have received."""
+    return sum(step.get("status") == "succeeded" for step in steps
+               if (step.get("skill_name") or step.get("skill_id")) == SKILL)
+
+
 def planned_steps(plan_json: str | None) -> list[dict]:
     try:
         plan = json.loads(plan_json) if plan_json else {}
@@ -72,8 +78,7 @@ class HttpCallUse:
             return f"the registry lists no {SKILL} and the run did not use it: {facts}"
         if SKILL not in planned or SKILL not in executed:
             raise AssertionError(f"the skill registry lists {SKILL}, but run {run['id']} did not use it: {facts}")
-        expected = sum(step.get("status") == "succeeded" for step in steps
-                       if (step.get("skill_name") or step.get("skill_id")) == SKILL)
+        expected = succeeded_calls(steps)
         record_into_the_run_evidence(http_call_requests={"run_id": run["id"], "url": url, "requests": hits,
                                                          "http_call_steps_succeeded": expected})
         if hits is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from robot.api.deco import keyword, library
 
 from runproof.evidence.masking import one_line
+from runproof.keywords.http_call_use import succeeded_calls
 from runproof import DOC_FORMAT, VERSION
 
 
@@ -161,8 +162,7 @@ class RunRelations:
         if elsewhere:
             fail(f"{label} is filed under another tenant: {elsewhere}")
         if neighbour.get("requests") is not None:
-            succeeded = sum(step.get("status") == "succeeded" and (step.get("skill_name") or step.get("skill_id")) == "http_call"
-                            for step in now["steps"])
+            succeeded = succeeded_calls(now["steps"])
             if neighbour["requests"] != succeeded:
                 fail(f"{label} has {succeeded} http_call step(s) that succeeded, and the suite's answer received "
                      f"{neighbour['requests']} request(s) from it: expected exactly one per step")

@@ -174,30 +174,29 @@ def planned(check: Check) -> Check:
     return guarded
 
 
-def rule(text: str, check: Check, instead: str = "") -> Any:
-    """A column whose value must hold `check(value, context, row)`; `text` is the rule as docs/rules.md shows it.
-    `instead`: a document field that may stand in for this one (the same value under another name); one of the two
-    must be there."""
+def judged_field(text: str, check: Check, **extra: Any) -> Any:
+    """A field validated by `check(value, context, row)`, with `text` as its rule and `extra` (`instead`, `optional`,
+    `proved_by`) as what `may_be_missing` and `proving_test` read."""
 
     def validate(value: Any, info: ValidationInfo) -> Any:
         judge(check, value, info)
         return value
 
     # A column the target's schema lacks is not in the row: no value, no validation (reported as NOT CHECKED).
-    extra = {"instead": instead} if instead else None
-    return Annotated[Any, AfterValidator(validate), Field(default=None, description=text, json_schema_extra=extra)]
+    return Annotated[Any, AfterValidator(validate), Field(default=None, description=text, json_schema_extra=extra or None)]
+
+
+def rule(text: str, check: Check, instead: str = "") -> Any:
+    """A column whose value must hold `check(value, context, row)`; `text` is the rule as docs/rules.md shows it.
+    `instead`: a document field that may stand in for this one (the same value under another name); one of the two
+    must be there."""
+    return judged_field(text, check, **({"instead": instead} if instead else {}))
 
 
 def proved_by(test: str, text: str, check: Check) -> Any:
     """A rule that a test of the plan judges, as its own criterion (the plan's test calls this table for it): the
     rule's one judgement. The tests of suite 07 leave it to that test; the evidence lists it with that test."""
-
-    def validate(value: Any, info: ValidationInfo) -> Any:
-        judge(check, value, info)
-        return value
-
-    return Annotated[Any, AfterValidator(validate),
-                     Field(default=None, description=f"{text}; proved first by '{test}'", json_schema_extra={"proved_by": test})]
+    return judged_field(f"{text}; proved first by '{test}'", check, proved_by=test)
 
 
 def absent_field(text: str) -> Any:
@@ -694,6 +693,9 @@ def _call_step(run: RunContext, row: dict) -> dict:
     return next((s for s in run.steps if s.get("step_index") == row["_position"]), {})
 
 
+_CALL_RESULT = equals(lambda run, row: parse_json(_call_step(run, row).get("outcome_data")), "the step row's outcome_data")
+
+
 class ToolCall(BaseModel):
     """An entry of runs.tool_calls_json: the call its step made (contract §1, §4)."""
 
@@ -708,11 +710,9 @@ class ToolCall(BaseModel):
     # The contract does not name the key of the call's result: the reference writes `result`, the real runner
     # `response` (runner.py, seen on the real backend). Either holds the step row's outcome_data; one must be there.
     result: rule("its step row's outcome_data, under `result` or `response` (contract §4 record_step)",
-                 equals(lambda run, row: parse_json(_call_step(run, row).get("outcome_data")),
-                        "the step row's outcome_data"), instead="response")
+                 _CALL_RESULT, instead="response")
     response: rule("its step row's outcome_data, under `response` or `result` (contract §4 record_step)",
-                   equals(lambda run, row: parse_json(_call_step(run, row).get("outcome_data")),
-                          "the step row's outcome_data"), instead="result")
+                   _CALL_RESULT, instead="result")
 
 
 def _outcome_status(value: Any, run: RunContext, row: dict) -> None:
@@ -723,12 +723,7 @@ def _outcome_status(value: Any, run: RunContext, row: dict) -> None:
 def answer_field(text: str, check: Check) -> Any:
     """A document field of the answer to a call: a succeeded step's result must have it, a failed one need not — a
     call that got no answer has no status code or body (`may_be_missing`)."""
-    def validate(value: Any, info: ValidationInfo) -> Any:
-        judge(check, value, info)
-        return value
-
-    return Annotated[Any, AfterValidator(validate), Field(default=None, description=text,
-                                                          json_schema_extra={"optional": UNLESS_SUCCEEDED})]
+    return judged_field(text, check, optional=UNLESS_SUCCEEDED)
 
 
 class StepOutcome(BaseModel):
